@@ -1,0 +1,285 @@
+"""Turning table columns into discrete levels, and counting them against a target.
+
+A column is *numeric* (float, integer, bool, or an object column whose values are
+all numbers) or *nominal* (strings, categories, mixed objects).
+
+- A numeric column with at most ``n_bins`` distinct values keeps one level per value.
+  Otherwise it is cut into ``n_bins`` equal-frequency (quantile) bins: they keep
+  about ``n / n_bins`` samples per level however skewed the column is, so no level
+  is too sparse to estimate, and the result does not change under any monotone
+  transform of the column (scaling, log, ranks). Integer columns with many values
+  (ages, amounts) are ordinal, so they are binned too rather than taken as thousands
+  of separate levels that would carry no usable signal.
+- A nominal column keeps one level per value.
+- A missing value (NaN, None, ``pd.NA``) is a level of its own in every column.
+
+Bin edges are quantiles of an evenly spaced subsample of at most ``EDGE_SAMPLE``
+rows (deterministic; the edges' error is a fraction of a percent of the mass), then
+every row is counted in one pass of a compiled kernel that never materialises the
+binned table.
+"""
+
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+EDGE_SAMPLE = 65_536
+
+
+@dataclass
+class Levels:
+    """How each column of a table maps to discrete levels.
+
+    ``numeric`` lists the numeric columns, ``block`` holds their values (n_samples,
+    len(numeric)) and ``edges`` their right-closed bin edges padded with ``+inf``;
+    ``nominal`` maps each other column to its integer codes (missing = last code)
+    and its number of levels.
+    """
+
+    n_features: int
+    numeric: np.ndarray
+    block: np.ndarray
+    edges: np.ndarray
+    nominal: dict = field(default_factory=dict)
+
+
+def quantile_edges(values, n_bins, weights=None):
+    """Right-closed bin edges for each column of ``values`` (NaN ignored).
+
+    The ``k``-th edge is the smallest value whose cumulative (weighted) count exceeds
+    ``k / n_bins`` of the total, so a weight of 2 acts as a repeated row. A column
+    with at most ``n_bins`` distinct values gets one bin per value. Rows of the
+    result are padded with ``+inf`` to ``n_bins - 1`` entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune.feature_pruning._binning import quantile_edges
+    >>> quantile_edges(np.arange(8.0)[:, None], 4)
+    array([[1., 3., 5.]])
+    >>> quantile_edges(np.array([[0.0], [1.0], [1.0], [np.nan]]), 4)
+    array([[ 0., inf, inf]])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    edges = np.full((values.shape[1], max(n_bins - 1, 0)), np.inf)
+    if weights is None:
+        values = np.sort(values, axis=0)
+    for j in range(values.shape[1]):
+        column, cumulative = values[:, j], None
+        if weights is not None:
+            keep = ~np.isnan(column) & (weights > 0)
+            order = np.argsort(column[keep], kind="stable")
+            column = column[keep][order]
+            cumulative = np.cumsum(weights[keep][order])
+        column = column[: np.count_nonzero(~np.isnan(column))]
+        distinct = np.unique(column)
+        if distinct.size <= n_bins:
+            cut = distinct[:-1]
+        else:
+            if cumulative is None:
+                cumulative = np.arange(1.0, column.size + 1)
+            targets = cumulative[-1] * np.arange(1, n_bins) / n_bins
+            cut = np.unique(column[np.searchsorted(cumulative, targets, side="right")])
+            cut = cut[cut < column[-1]]
+        edges[j, : cut.size] = cut
+    return edges
+
+
+def _edge_sample(block, weights):
+    n = block.shape[0]
+    if n <= EDGE_SAMPLE:
+        return block, weights
+    rows = np.linspace(0, n - 1, EDGE_SAMPLE).astype(np.intp)
+    return block[rows], None if weights is None else weights[rows]
+
+
+def _is_numeric(values):
+    return values.dtype.kind in "biuf"
+
+
+def _as_float(column):
+    """A column as float64 with NaN for missing values, or None if not numeric."""
+    if isinstance(column, pd.Series):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            return None
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        column = column.to_numpy()
+    if _is_numeric(column):
+        return column.astype(np.float64, copy=False)
+    try:
+        return pd.to_numeric(pd.Series(column), errors="raise").to_numpy(np.float64)
+    except (ValueError, TypeError):
+        return None
+
+
+def _nominal_codes(column):
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    codes[codes < 0] = len(uniques)
+    return codes, len(uniques) + 1
+
+
+def find_levels(X, n_bins, weights=None):
+    """Plan the discrete levels of every column of ``X`` (array or DataFrame).
+
+    ``weights`` (None for unit weights) weigh the rows when placing bin edges.
+    """
+    if isinstance(X, np.ndarray) and _is_numeric(X):
+        block = X if X.dtype.kind == "f" else X.astype(np.float64)
+        sample, sample_weights = _edge_sample(block, weights)
+        edges = quantile_edges(sample, n_bins, sample_weights)
+        return Levels(X.shape[1], np.arange(X.shape[1]), block, edges)
+    columns = [
+        X.iloc[:, j] if hasattr(X, "iloc") else X[:, j] for j in range(X.shape[1])
+    ]
+    numeric, values, nominal = [], [], {}
+    for j, column in enumerate(columns):
+        as_float = _as_float(column)
+        if as_float is None:
+            nominal[j] = _nominal_codes(column)
+        else:
+            numeric.append(j)
+            values.append(as_float)
+    block = np.column_stack(values) if values else np.empty((X.shape[0], 0))
+    sample, sample_weights = _edge_sample(block, weights)
+    edges = quantile_edges(sample, n_bins, sample_weights)
+    return Levels(X.shape[1], np.asarray(numeric, dtype=np.intp), block, edges, nominal)
+
+
+@njit(parallel=True, cache=True)
+def _count_by_rows(X, edges, y, weights, n_classes, n_chunks):
+    """Count (level, class) pairs of every column, rows split across threads."""
+    n, p = X.shape
+    n_edges = edges.shape[1]
+    tables = np.zeros((n_chunks, p, n_edges + 2, n_classes))
+    inf_column = np.full(n_chunks, -1)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        table = tables[c]
+        for i in range(c * step, min(n, (c + 1) * step)):
+            k = y[i]
+            w = weights[i]
+            for j in range(p):
+                x = X[i, j]
+                if x != x:
+                    table[j, n_edges + 1, k] += w
+                    continue
+                if x - x != 0:
+                    inf_column[c] = j
+                level = 0
+                for e in range(n_edges):
+                    level += x > edges[j, e]
+                table[j, level, k] += w
+    return tables, inf_column.max()
+
+
+@njit(parallel=True, cache=True)
+def _count_by_columns(XT, edges, y, weights, n_classes):
+    """Count (level, class) pairs of every column, columns split across threads."""
+    p, n = XT.shape
+    n_edges = edges.shape[1]
+    tables = np.zeros((p, n_edges + 2, n_classes))
+    inf_column = np.full(p, -1)
+    for j in prange(p):
+        for i in range(n):
+            x = XT[j, i]
+            if x != x:
+                tables[j, n_edges + 1, y[i]] += weights[i]
+                continue
+            if x - x != 0:
+                inf_column[j] = j
+            level = 0
+            for e in range(n_edges):
+                level += x > edges[j, e]
+            tables[j, level, y[i]] += weights[i]
+    return tables, inf_column.max()
+
+
+@njit(parallel=True, cache=True)
+def _digitize(XT, edges):
+    p, n = XT.shape
+    n_edges = edges.shape[1]
+    codes = np.empty((p, n), dtype=np.int32)
+    for j in prange(p):
+        for i in range(n):
+            x = XT[j, i]
+            level = n_edges + 1
+            if x == x:
+                level = 0
+                for e in range(n_edges):
+                    level += x > edges[j, e]
+            codes[j, i] = level
+    return codes
+
+
+def _raise_infinite(levels, inf_column):
+    column = int(levels.numeric[inf_column])
+    raise ValueError(
+        f"Input X contains infinity in column {column}; replace it with a finite "
+        "value or NaN (a missing value is a level of its own)."
+    )
+
+
+def count_tables(levels, y, n_classes, weights):
+    """One contingency table (n_levels, n_classes) per column, in column order."""
+    tables = [None] * levels.n_features
+    block = levels.block
+    if block.shape[1]:
+        if block.flags.f_contiguous and not block.flags.c_contiguous:
+            counts, inf_column = _count_by_columns(
+                block.T, levels.edges, y, weights, n_classes
+            )
+        else:
+            n_chunks = max(1, numba.get_num_threads())
+            chunks, inf_column = _count_by_rows(
+                np.ascontiguousarray(block),
+                levels.edges,
+                y,
+                weights,
+                n_classes,
+                n_chunks,
+            )
+            counts = chunks.sum(axis=0)
+        if inf_column >= 0:
+            _raise_infinite(levels, inf_column)
+        for position, j in enumerate(levels.numeric):
+            tables[j] = counts[position]
+    for j, (codes, n_levels) in levels.nominal.items():
+        flat = np.bincount(
+            codes * n_classes + y, weights=weights, minlength=n_levels * n_classes
+        )
+        tables[j] = flat.reshape(n_levels, n_classes)
+    return tables
+
+
+def level_codes(levels):
+    """Integer level codes of every column, shape (n_features, n_samples).
+
+    Also returns the number of levels of each column (codes lie below it).
+    """
+    codes = np.empty((levels.n_features, levels.block.shape[0]), dtype=np.int32)
+    n_levels = np.full(levels.n_features, levels.edges.shape[1] + 2, dtype=np.int64)
+    if levels.block.shape[1]:
+        codes[levels.numeric] = _digitize(
+            np.ascontiguousarray(levels.block.T), levels.edges
+        )
+    for j, (column_codes, n) in levels.nominal.items():
+        codes[j] = column_codes
+        n_levels[j] = n
+    return codes, n_levels
+
+
+def encode_target(y, n_bins, is_regression, weights=None):
+    """Integer class codes of ``y``; a continuous ``y`` is cut into quantile bins."""
+    if is_regression:
+        y = np.asarray(y, dtype=np.float64)
+        sample, sample_weights = _edge_sample(y[:, None], weights)
+        edges = quantile_edges(sample, n_bins, sample_weights)[0]
+        codes = np.searchsorted(edges[np.isfinite(edges)], y, side="left")
+    else:
+        codes = np.unique(y, return_inverse=True)[1]
+    return np.unique(codes, return_inverse=True)[1].astype(np.int64).ravel()

@@ -1,0 +1,285 @@
+"""FeaturePruner: drop the columns of a table that tell nothing about the target."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skprune.feature_pruning._binning import (
+    count_tables,
+    encode_target,
+    find_levels,
+    level_codes,
+)
+from skprune.feature_pruning._criteria import adjusted_gain, g_test
+from skprune.feature_pruning._redundancy import jmi_order, mrmr_order
+from skprune.utils._compat import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
+from skprune.utils._validation import (
+    check_frame,
+    check_target,
+    numba_threads,
+    resolve_count,
+    resolve_threshold,
+)
+
+
+def holm_significant(pvalues, alpha):
+    """Mask of the p-values rejected by Holm's step-down procedure at ``alpha``.
+
+    Controls the chance of keeping even one irrelevant feature at ``alpha``, like
+    Bonferroni, but rejects more.
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._pruner import holm_significant
+    >>> holm_significant([0.001, 0.02, 0.04, 0.5], alpha=0.05)
+    array([ True, False, False, False])
+    """
+    pvalues = np.asarray(pvalues, dtype=np.float64)
+    m = pvalues.size
+    order = np.argsort(pvalues, kind="stable")
+    passes = pvalues[order] <= alpha / (m - np.arange(m))
+    n_rejected = m if passes.all() else int(np.argmin(passes))
+    mask = np.zeros(m, dtype=bool)
+    mask[order[:n_rejected]] = True
+    return mask
+
+
+class FeaturePruner(SelectorMixin, BaseEstimator):
+    """Keep the columns that tell the most about the target; drop the rest.
+
+    Each column is scored by how much knowing it reduces the uncertainty of the
+    target: information gain ``H(y) - H(y | x)`` (``criterion="entropy"``, in bits)
+    or Gini gain ``G(y) - sum_v p(v) G(y | x = v)``. Scores are bias-adjusted (the
+    gain expected by chance is subtracted), so columns with many levels, such as IDs,
+    are not rewarded. Works on real tables: numbers, strings, categories and
+    missing values, for classification and regression targets.
+
+    Parameters
+    ----------
+    criterion : {"entropy", "gini"}, default="entropy"
+        The gain that scores each column.
+
+    threshold : "auto", float, str or None, default="auto"
+        Which columns are kept. ``"auto"`` keeps those whose dependence on the target
+        is significant under a G-test at level ``alpha``, with Holm's correction for
+        the number of columns. A float keeps ``scores_ >= threshold``; ``"mean"``,
+        ``"median"`` or a scaled form such as ``"1.5*mean"`` use that statistic of
+        ``scores_``. ``None`` applies no threshold.
+
+    max_features : int, float or None, default=None
+        The most columns kept: an int, or a fraction in (0, 1] of the columns
+        (rounded down, at least one). Applies together with ``threshold``.
+
+    n_bins : int, default=10
+        Number of quantile bins for a continuous column or a regression target. A
+        numeric column with at most ``n_bins`` distinct values keeps one level per
+        value. More bins resolve finer dependence but need more samples per bin.
+
+    redundancy : {"mrmr", "jmi"} or None, default=None
+        Also weigh the columns against each other. ``"mrmr"`` selects greedily by
+        relevance minus mean redundancy with the columns already chosen, so
+        near-copies are not all kept. ``"jmi"`` selects by joint information with
+        the chosen columns, so columns informative only together (XOR-like) are
+        found; with ``threshold="auto"`` or ``None`` it considers every column and
+        stops when the next one adds no significant information.
+
+    alpha : float, default=0.05
+        Significance level of the ``threshold="auto"`` tests (family-wise).
+
+    n_jobs : int or None, default=None
+        Threads of the counting kernel. ``None`` or ``-1`` use every core.
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_features_in_,)
+        Bias-adjusted gain of each column (higher = more important; near zero or
+        below for an uninformative column).
+
+    pvalues_ : ndarray of shape (n_features_in_,)
+        P-values of the G-test of independence between each column and the target.
+
+    support_ : ndarray of shape (n_features_in_,) of bool
+        The kept columns.
+
+    selection_order_ : ndarray of int
+        Indices of the kept columns in the order they were selected (by score, or
+        greedily with ``redundancy``).
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectKBest : Univariate selection with other scores.
+    sklearn.feature_selection.mutual_info_classif : A k-NN estimate of the
+        mutual information, slower and unadjusted.
+
+    Notes
+    -----
+    Continuous columns are cut at quantiles of an evenly spaced subsample of at
+    most 65,536 rows; a missing value is a level of its own. A continuous target
+    (``type_of_target(y) == "continuous"``) is cut into ``n_bins`` quantile bins.
+    ``sample_weight`` holds frequency weights, as everywhere in scikit-learn: a
+    weight of 2 counts a row twice (in the bin edges, the counts and the G-test's
+    sample size), a weight of 0 ignores it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skprune import FeaturePruner
+    >>> X, y = make_classification(n_samples=2000, n_features=10, n_informative=3,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> pruner = FeaturePruner().fit(X, y)
+    >>> pruner.get_support(indices=True)
+    array([0, 1, 2])
+    >>> pruner.transform(X).shape
+    (2000, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "criterion": [StrOptions({"entropy", "gini"})],
+        "threshold": [
+            StrOptions({"auto"}),
+            str,
+            Interval(Real, None, None, closed="neither"),
+            None,
+        ],
+        "max_features": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            None,
+        ],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
+        "redundancy": [StrOptions({"mrmr", "jmi"}), None],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        criterion="entropy",
+        *,
+        threshold="auto",
+        max_features=None,
+        n_bins=10,
+        redundancy=None,
+        alpha=0.05,
+        n_jobs=None,
+    ):
+        self.criterion = criterion
+        self.threshold = threshold
+        self.max_features = max_features
+        self.n_bins = n_bins
+        self.redundancy = redundancy
+        self.alpha = alpha
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Score every column of ``X`` against ``y`` and choose which to keep.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The table; columns may be numeric, bool, string or categorical, with
+            missing values.
+
+        y : array-like of shape (n_samples,)
+            Class labels, or a continuous target (binned into quantiles).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in every count.
+
+        Returns
+        -------
+        self : object
+            The fitted pruner.
+        """
+        X, y = self._validate_fit_data(X, y)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if weights.sum() <= 0:
+            raise ValueError("sample_weight sums to zero; no sample would count.")
+        edge_weights = None if sample_weight is None else weights
+        is_regression = type_of_target(y) == "continuous"
+        y_codes = encode_target(y, self.n_bins, is_regression, edge_weights)
+        n_classes = int(y_codes.max()) + 1
+        with numba_threads(self.n_jobs):
+            levels = find_levels(X, self.n_bins, edge_weights)
+            tables = count_tables(levels, y_codes, n_classes, weights)
+        self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
+        self.pvalues_ = np.array([g_test(t)[2] for t in tables])
+        order = self._select(levels, tables, y_codes, weights)
+        self.selection_order_ = np.asarray(order, dtype=np.intp)
+        self.support_ = np.zeros(self.n_features_in_, dtype=bool)
+        self.support_[self.selection_order_] = True
+        return self
+
+    def _validate_fit_data(self, X, y):
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, y, skip_check_array=True)
+            check_frame(X)
+        else:
+            X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
+        return X, check_target(y, X.shape[0])
+
+    def _threshold_mask(self):
+        if self.threshold is None:
+            return np.ones(self.n_features_in_, dtype=bool)
+        if self.threshold == "auto":
+            return holm_significant(self.pvalues_, self.alpha)
+        return self.scores_ >= resolve_threshold(self.threshold, self.scores_)
+
+    def _select(self, levels, tables, y_codes, weights):
+        """Indices of the kept columns, in the order they are chosen."""
+        limit = resolve_count(self.max_features, self.n_features_in_)
+        by_score = np.argsort(-self.scores_, kind="stable")
+        passing = by_score[self._threshold_mask()[by_score]]
+        if self.redundancy is None:
+            return passing[:limit]
+        codes, n_levels = level_codes(levels)
+        if self.redundancy == "mrmr":
+            return mrmr_order(
+                codes, n_levels, self.scores_, passing, self.criterion, weights, limit
+            )
+        open_search = self.threshold in ("auto", None)
+        return jmi_order(
+            codes,
+            n_levels,
+            tables,
+            self.scores_,
+            by_score if open_search else passing,
+            self.criterion,
+            y_codes,
+            weights,
+            limit,
+            self.alpha if self.threshold == "auto" else None,
+        )
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = True
+        return tags
