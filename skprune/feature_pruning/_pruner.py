@@ -16,7 +16,7 @@ from skprune.feature_pruning._binning import (
     level_codes,
 )
 from skprune.feature_pruning._criteria import adjusted_gain, g_test
-from skprune.feature_pruning._redundancy import jmi_order, mrmr_order
+from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
 from skprune.utils._compat import (
     Interval,
     RealNotInt,
@@ -53,6 +53,15 @@ def holm_significant(pvalues, alpha):
     mask = np.zeros(m, dtype=bool)
     mask[order[:n_rejected]] = True
     return mask
+
+
+def _is_continuous(y, n_bins):
+    """Whether ``y`` is a regression target: non-integer numbers, or float numbers
+    with more than ``n_bins`` distinct values (integer-valued amounts, such as
+    ``load_diabetes``'s, are a regression target too)."""
+    if type_of_target(y) == "continuous":
+        return True
+    return y.dtype.kind == "f" and np.unique(y).size > n_bins
 
 
 class FeaturePruner(SelectorMixin, BaseEstimator):
@@ -95,7 +104,8 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         stops when the next one adds no significant information.
 
     alpha : float, default=0.05
-        Significance level of the ``threshold="auto"`` tests (family-wise).
+        Significance level of the ``threshold="auto"`` tests (family-wise), and of
+        the redundancy tests of ``"mrmr"`` and ``"jmi"``.
 
     n_jobs : int or None, default=None
         Threads of the counting kernel. ``None`` or ``-1`` use every core.
@@ -133,7 +143,8 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
     -----
     Continuous columns are cut at quantiles of an evenly spaced subsample of at
     most 65,536 rows; a missing value is a level of its own. A continuous target
-    (``type_of_target(y) == "continuous"``) is cut into ``n_bins`` quantile bins.
+    (non-integer numbers, or floats with more than ``n_bins`` distinct values) is
+    cut into ``n_bins`` quantile bins; integer, string and bool targets are classes.
     ``sample_weight`` holds frequency weights, as everywhere in scikit-learn: a
     weight of 2 counts a row twice (in the bin edges, the counts and the G-test's
     sample size), a weight of 0 ignores it.
@@ -217,7 +228,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         if weights.sum() <= 0:
             raise ValueError("sample_weight sums to zero; no sample would count.")
         edge_weights = None if sample_weight is None else weights
-        is_regression = type_of_target(y) == "continuous"
+        is_regression = _is_continuous(y, self.n_bins)
         y_codes = encode_target(y, self.n_bins, is_regression, edge_weights)
         n_classes = int(y_codes.max()) + 1
         with numba_threads(self.n_jobs):
@@ -253,24 +264,16 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         passing = by_score[self._threshold_mask()[by_score]]
         if self.redundancy is None:
             return passing[:limit]
-        codes, n_levels = level_codes(levels)
-        if self.redundancy == "mrmr":
-            return mrmr_order(
-                codes, n_levels, self.scores_, passing, self.criterion, weights, limit
-            )
-        open_search = self.threshold in ("auto", None)
-        return jmi_order(
-            codes,
-            n_levels,
-            tables,
-            self.scores_,
-            by_score if open_search else passing,
-            self.criterion,
-            y_codes,
-            weights,
-            limit,
-            self.alpha if self.threshold == "auto" else None,
+        pairs = PairScores(
+            *level_codes(levels), tables, y_codes, weights, self.criterion
         )
+        if self.redundancy == "mrmr":
+            return mrmr_order(pairs, self.scores_, passing, limit, self.alpha)
+        if self.threshold in ("auto", None):  # interactions have no lone signal
+            candidates, alpha = by_score, self.alpha
+        else:
+            candidates, alpha = passing, None
+        return jmi_order(pairs, self.scores_, candidates, limit, alpha)
 
     def _get_support_mask(self):
         check_is_fitted(self)

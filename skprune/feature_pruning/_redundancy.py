@@ -8,8 +8,9 @@ mRMR implementations rank constant noise columns first cannot happen here).
 
 - **mRMR** (Peng et al. 2005, difference form): the next feature maximises
   ``relevance(f) - mean_{s in S} gain(s -> f)``, relevance minus its mean redundancy
-  with what is already selected. Selection stops once that is not positive: the
-  feature repeats what is known, as a copy of a selected column does.
+  with what is already selected. It is skipped if it adds no significant
+  information about ``y`` given its most redundant selected column (a conditional
+  G-test), as a copy of a selected column does.
 - **JMI** (Yang & Moody 1999; Brown et al. 2012): the next feature maximises
   ``mean_{s in S} [gain((f, s) -> y) - gain(s -> y)]``, the information ``f`` adds
   about ``y`` next to each selected feature. Because pairs are scored jointly, a
@@ -34,75 +35,101 @@ def _pair_table(codes, n_levels, f, g, weights):
     return flat.reshape(n_levels[f], n_levels[g])
 
 
-def _joint_table(codes, n_levels, f, g, y, n_classes, weights):
-    """Contingency table of the pair ``(f, g)`` (rows) against the target."""
-    joint = codes[f].astype(np.int64) * n_levels[g] + codes[g]
-    flat = np.bincount(
-        joint * n_classes + y,
-        weights=weights,
-        minlength=n_levels[f] * n_levels[g] * n_classes,
-    )
-    return flat.reshape(-1, n_classes)
+class PairScores:
+    """Gains between pairs of discrete columns and the target, computed once each.
+
+    ``codes`` (n_features, n_samples) are the columns' level codes, ``tables`` the
+    columns' contingency tables against the target codes ``y``.
+    """
+
+    def __init__(self, codes, n_levels, tables, y, weights, criterion):
+        self.codes, self.n_levels, self.tables = codes, n_levels, tables
+        self.y, self.weights, self.criterion = y, weights, criterion
+        self._joint, self._marginal = {}, {}
+
+    def redundancy(self, s, f):
+        """Adjusted gain of the selected column ``s`` about the candidate ``f``."""
+        table = _pair_table(self.codes, self.n_levels, s, f, self.weights)
+        return adjusted_gain(table, self.criterion)
+
+    def joint(self, f, g):
+        """(adjusted gain, G statistic, dof) of the pair ``(f, g)`` about ``y``."""
+        key = (min(f, g), max(f, g))
+        if key not in self._joint:
+            f, g = key
+            pair = self.codes[f].astype(np.int64) * self.n_levels[g] + self.codes[g]
+            n_classes = self.tables[0].shape[1]
+            flat = np.bincount(
+                pair * n_classes + self.y,
+                weights=self.weights,
+                minlength=self.n_levels[f] * self.n_levels[g] * n_classes,
+            )
+            table = flat.reshape(-1, n_classes)
+            statistic, dof, _ = g_test(table)
+            self._joint[key] = (adjusted_gain(table, self.criterion), statistic, dof)
+        return self._joint[key]
+
+    def marginal(self, f):
+        """(G statistic, dof) of column ``f`` alone about ``y``."""
+        if f not in self._marginal:
+            self._marginal[f] = g_test(self.tables[f])[:2]
+        return self._marginal[f]
+
+    def conditional_test(self, f, given):
+        """Mean over ``given`` of the G-test that ``f`` adds information about ``y``.
+
+        ``G((f, s); y) - G(s; y) = 2 n I(f; y | s)`` is the conditional G statistic,
+        with the difference of the degrees of freedom. Returns its p-value.
+        """
+        stats = [self.joint(f, s)[1] - self.marginal(s)[0] for s in given]
+        dofs = [self.joint(f, s)[2] - self.marginal(s)[1] for s in given]
+        return chi2.sf(max(np.mean(stats), 0.0), max(np.mean(dofs), 1.0))
 
 
-def mrmr_order(codes, n_levels, relevance, candidates, criterion, weights, limit):
-    """Greedy mRMR over ``candidates``; returns the selected indices in order."""
+def mrmr_order(pairs, relevance, candidates, limit, alpha):
+    """Greedy mRMR over ``candidates``; returns the selected indices in order.
+
+    A candidate is skipped as redundant when it adds no significant information
+    about ``y`` next to its most redundant selected column (conditional G-test at
+    level ``alpha`` over the number of candidates): a copy adds exactly none.
+    """
     remaining = list(candidates)
     selected = []
-    redundancy = np.zeros(len(relevance))
+    total = np.zeros(len(relevance))
+    nearest = {}
     while remaining and len(selected) < limit:
         merit = relevance[remaining]
         if selected:
-            merit = merit - redundancy[remaining] / len(selected)
-        best = int(np.argmax(merit))
-        if not merit[best] > 0:
-            break
-        chosen = remaining.pop(best)
+            merit = merit - total[remaining] / len(selected)
+        chosen = remaining.pop(int(np.argmax(merit)))
+        if selected:
+            pvalue = pairs.conditional_test(chosen, [nearest[chosen][1]])
+            if pvalue > alpha / len(candidates):
+                continue
         selected.append(chosen)
         for g in remaining:
-            table = _pair_table(codes, n_levels, chosen, g, weights)
-            redundancy[g] += adjusted_gain(table, criterion)
+            redundancy = pairs.redundancy(chosen, g)
+            total[g] += redundancy
+            if g not in nearest or redundancy > nearest[g][0]:
+                nearest[g] = (redundancy, chosen)
     return selected
 
 
-class _JointScores:
-    """Adjusted gains and G statistics of feature pairs about ``y``, cached."""
-
-    def __init__(self, codes, n_levels, y, n_classes, weights, criterion):
-        self.args = (codes, n_levels)
-        self.target = (y, n_classes, weights)
-        self.criterion = criterion
-        self.cache = {}
-
-    def __call__(self, f, g):
-        key = (min(f, g), max(f, g))
-        if key not in self.cache:
-            y, n_classes, weights = self.target
-            table = _joint_table(*self.args, key[0], key[1], y, n_classes, weights)
-            statistic, dof, _ = g_test(table)
-            self.cache[key] = (adjusted_gain(table, self.criterion), statistic, dof)
-        return self.cache[key]
-
-
-def jmi_order(
-    codes, n_levels, tables, relevance, candidates, criterion, y, weights, limit, alpha
-):
+def jmi_order(pairs, relevance, candidates, limit, alpha):
     """Greedy JMI over ``candidates``; returns the selected indices in order.
 
-    ``alpha`` (or None) is the level of the conditional G-test that each new feature
-    must pass: ``f`` is kept only while it adds significant information about ``y``
-    given the selected features, on average over them.
+    With ``alpha`` (or None), each new column must pass the conditional G-test, on
+    average over the selected columns, at level ``alpha`` over the number of
+    candidates; selection also stops when the best mean added gain is not positive.
     """
-    n_classes = tables[0].shape[1]
-    joint = _JointScores(codes, n_levels, y, n_classes, weights, criterion)
     remaining = list(candidates)
     if len(remaining) < 2:
         return [f for f in remaining if relevance[f] > 0][:limit]
     best_pair = max(
         ((f, g) for i, f in enumerate(remaining) for g in remaining[i + 1 :]),
-        key=lambda pair: joint(*pair)[0],
+        key=lambda pair: pairs.joint(*pair)[0],
     )
-    pair_gain, pair_statistic, pair_dof = joint(*best_pair)
+    pair_gain, pair_statistic, pair_dof = pairs.joint(*best_pair)
     n_pairs = len(remaining) * (len(remaining) - 1) / 2
     if not pair_gain > 0 or (
         alpha is not None and chi2.sf(pair_statistic, pair_dof) > alpha / n_pairs
@@ -111,23 +138,17 @@ def jmi_order(
     first = max(best_pair, key=lambda f: relevance[f])
     selected = [first]
     remaining.remove(first)
-    marginal = {f: g_test(tables[f])[:2] for f in candidates}
-    n_tests = len(candidates)
     while remaining and len(selected) < limit:
-        alone = np.array([(relevance[s], *marginal[s]) for s in selected])
-        added = np.array(
-            [
-                np.mean([joint(f, s) for s in selected] - alone, axis=0)
-                for f in remaining
-            ]
-        )
-        gains, statistics, dofs = added.T
+        gains = [
+            np.mean([pairs.joint(f, s)[0] - relevance[s] for s in selected])
+            for f in remaining
+        ]
         best = int(np.argmax(gains))
         if not gains[best] > 0:
             break
         if alpha is not None:
-            pvalue = chi2.sf(max(statistics[best], 0.0), max(dofs[best], 1.0))
-            if pvalue > alpha / n_tests:
+            pvalue = pairs.conditional_test(remaining[best], selected)
+            if pvalue > alpha / len(candidates):
                 break
         selected.append(remaining.pop(best))
     return selected
