@@ -63,19 +63,21 @@ def quantile_edges(values, n_bins, weights=None):
     >>> quantile_edges(np.array([[0.0], [1.0], [1.0], [np.nan]]), 4)
     array([[ 0., inf, inf]])
     """
-    values = np.asarray(values, dtype=np.float64)
-    edges = np.full((values.shape[1], max(n_bins - 1, 0)), np.inf)
+    columns = np.array(np.asarray(values, dtype=np.float64).T, order="C")
+    edges = np.full((columns.shape[0], max(n_bins - 1, 0)), np.inf)
     if weights is None:
-        values = np.sort(values, axis=0)
-    for j in range(values.shape[1]):
-        column, cumulative = values[:, j], None
+        columns.sort(axis=1)
+    for j in range(columns.shape[0]):
+        column, cumulative = columns[j], None
         if weights is not None:
             keep = ~np.isnan(column) & (weights > 0)
             order = np.argsort(column[keep], kind="stable")
             column = column[keep][order]
             cumulative = np.cumsum(weights[keep][order])
         column = column[: np.count_nonzero(~np.isnan(column))]
-        distinct = np.unique(column)
+        if column.size == 0:
+            continue
+        distinct = column[np.r_[True, column[1:] != column[:-1]]]  # column is sorted
         if distinct.size <= n_bins:
             cut = distinct[:-1]
         else:

@@ -20,7 +20,7 @@ mRMR implementations rank constant noise columns first cannot happen here).
 """
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from skprune.feature_pruning._criteria import adjusted_gain, g_test
 
@@ -83,7 +83,7 @@ class PairScores:
         """
         stats = [self.joint(f, s)[1] - self.marginal(s)[0] for s in given]
         dofs = [self.joint(f, s)[2] - self.marginal(s)[1] for s in given]
-        return chi2.sf(max(np.mean(stats), 0.0), max(np.mean(dofs), 1.0))
+        return chdtrc(max(np.mean(dofs), 1.0), max(np.mean(stats), 0.0))
 
 
 def mrmr_order(pairs, relevance, candidates, limit, alpha):
@@ -132,7 +132,7 @@ def jmi_order(pairs, relevance, candidates, limit, alpha):
     pair_gain, pair_statistic, pair_dof = pairs.joint(*best_pair)
     n_pairs = len(remaining) * (len(remaining) - 1) / 2
     if not pair_gain > 0 or (
-        alpha is not None and chi2.sf(pair_statistic, pair_dof) > alpha / n_pairs
+        alpha is not None and chdtrc(pair_dof, pair_statistic) > alpha / n_pairs
     ):
         return []
     first = max(best_pair, key=lambda f: relevance[f])

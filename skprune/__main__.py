@@ -1,0 +1,5 @@
+import sys
+
+from skprune.cli import main
+
+sys.exit(main())
