@@ -49,7 +49,7 @@ class Levels:
 def quantile_edges(values, n_bins, weights=None):
     """Right-closed bin edges for each column of ``values`` (NaN ignored).
 
-    The ``k``-th edge is the smallest value whose cumulative (weighted) count exceeds
+    The ``k``-th edge is the smallest value whose cumulative (weighted) count reaches
     ``k / n_bins`` of the total, so a weight of 2 acts as a repeated row. A column
     with at most ``n_bins`` distinct values gets one bin per value. Rows of the
     result are padded with ``+inf`` to ``n_bins - 1`` entries.
@@ -84,7 +84,7 @@ def quantile_edges(values, n_bins, weights=None):
             if cumulative is None:
                 cumulative = np.arange(1.0, column.size + 1)
             targets = cumulative[-1] * np.arange(1, n_bins) / n_bins
-            cut = np.unique(column[np.searchsorted(cumulative, targets, side="right")])
+            cut = np.unique(column[np.searchsorted(cumulative, targets, side="left")])
             cut = cut[cut < column[-1]]
         edges[j, : cut.size] = cut
     return edges

@@ -66,7 +66,7 @@ def entropy(counts):
     if total <= 0:
         return 0.0
     p = counts[counts > 0] / total
-    return float(-(p * np.log2(p)).sum())
+    return float(-(p * np.log2(p)).sum() + 0.0)  # never -0.0
 
 
 def gini_impurity(counts):
