@@ -9,6 +9,7 @@ Three families of pruning, each a scikit-learn estimator:
 """
 
 from skprune.feature_pruning import FeaturePruner
+from skprune.weight_pruning import WeightPruner
 
 __version__ = "0.1.0"
 
@@ -24,8 +25,4 @@ def __getattr__(name):
                 'LayerPruner needs torch and skorch: pip install "skprune[torch]"'
             ) from error
         return LayerPruner
-    if name == "WeightPruner":
-        from skprune.weight_pruning import WeightPruner
-
-        return WeightPruner
     raise AttributeError(f"module 'skprune' has no attribute {name!r}")

@@ -1,0 +1,106 @@
+"""The Hessian of a fitted linear model's loss, for Optimal Brain Surgeon.
+
+Each output ``k`` (a row of ``coef_``) gets its own Hessian over its weights and
+intercept, the intercept last; the outputs are treated as independent blocks
+(exact for one-vs-rest and multi-target models, the block-diagonal approximation
+for the multinomial). Losses are summed over samples, so the L2 penalty enters in
+the same units:
+
+=============================  ===================================================
+estimator                      Hessian of output ``k``
+=============================  ===================================================
+Ridge, RidgeClassifier         ``Z'Z + alpha I``
+LinearRegression, Lasso        ``Z'Z`` (ElasticNet: + its L2 part)
+SGDRegressor (squared loss)    ``Z'Z + n alpha I``
+LogisticRegression             ``Z' diag(p_k (1 - p_k)) Z + (1 - l1_ratio) / C I``
+SGDClassifier (log_loss)       ``Z' diag(p_k (1 - p_k)) Z + n alpha I``
+LinearSVC (squared hinge)      ``Z_A' Z_A + I / (2 C)``, ``A`` the margin violators
+hinge losses (Perceptron...)   ``Z'Z``, the Hessian of the decision function
+=============================  ===================================================
+
+``Z`` is the input with a column of ones appended (no penalty on the intercept);
+``sample_weight`` weighs every row. A damping of ``damping * mean(diag(H))`` on the
+diagonal keeps ``H`` invertible on collinear columns.
+"""
+
+import numpy as np
+from scipy import linalg
+from scipy.special import expit, softmax
+
+
+def _l2_strength(model, n_samples):
+    name = type(model).__name__
+    params = model.get_params()
+    if name in ("Ridge", "RidgeClassifier"):
+        return float(params["alpha"])
+    if name == "ElasticNet":
+        return n_samples * params["alpha"] * (1 - params["l1_ratio"])
+    if name.startswith("SGD"):
+        l1_ratio = {"l2": 0.0, "l1": 1.0}.get(params["penalty"], params["l1_ratio"])
+        return (
+            0.0
+            if params["penalty"] is None
+            else n_samples * params["alpha"] * (1 - l1_ratio)
+        )
+    if name == "LogisticRegression":
+        l1_ratio = params.get("l1_ratio") or 0.0
+        if params.get("penalty") in ("l1", None) or not np.isfinite(params["C"]):
+            return 0.0
+        return (1.0 - l1_ratio) / params["C"]
+    if name == "LinearSVC":
+        return 1.0 / (2.0 * params["C"])
+    return 0.0
+
+
+def curvature_weights(model, Z, coef, intercept, y_codes):
+    """Per-output sample weights ``d_k`` of the Hessian ``Z' diag(d_k) Z``."""
+    name = type(model).__name__
+    scores = Z @ coef.T + intercept
+    loss = getattr(model, "loss", None)
+    if name == "LogisticRegression" or (name == "SGDClassifier" and loss == "log_loss"):
+        if coef.shape[0] == 1:
+            p = expit(scores)
+        else:
+            p = softmax(scores, axis=1)
+        return p * (1.0 - p)
+    if name == "LinearSVC" and model.get_params()["loss"] == "squared_hinge":
+        if coef.shape[0] == 1:
+            signs = np.where(y_codes == 1, 1.0, -1.0)[:, None]
+        else:
+            signs = np.where(y_codes[:, None] == np.arange(coef.shape[0]), 1.0, -1.0)
+        return (signs * scores < 1.0).astype(np.float64)
+    return np.ones_like(scores)
+
+
+def inverse_hessians(model, Z, coef, intercept, y_codes, sample_weight, damping):
+    """``H_k^-1`` for every output ``k``, each (n_features + 1) square."""
+    n_samples, n_features = Z.shape
+    fit_intercept = bool(getattr(model, "fit_intercept", True))
+    curvature = curvature_weights(model, Z, coef, intercept, y_codes)
+    if sample_weight is not None:
+        curvature = curvature * sample_weight[:, None]
+    l2 = _l2_strength(model, n_samples)
+    Z1 = np.hstack([Z, np.ones((n_samples, 1))])
+    shared = None
+    if np.all(curvature == curvature[:, :1]):
+        shared = (Z1 * curvature[:, :1]).T @ Z1  # one Hessian for all outputs
+    inverses = []
+    for k in range(coef.shape[0]):
+        hessian = (
+            shared.copy()
+            if shared is not None
+            else (Z1 * curvature[:, k : k + 1]).T @ Z1
+        )
+        diagonal = np.arange(n_features)
+        hessian[diagonal, diagonal] += l2
+        mean_diag = np.mean(np.diag(hessian)[:n_features])
+        hessian[np.diag_indices_from(hessian)] += damping * max(mean_diag, 1e-12)
+        if not fit_intercept:
+            hessian[-1, :] = hessian[:, -1] = 0.0
+            hessian[-1, -1] = 1.0
+        inverse = linalg.cho_solve(linalg.cho_factor(hessian), np.eye(n_features + 1))
+        if not fit_intercept:
+            inverse[-1, :] = inverse[:, -1] = 0.0
+            inverse[-1, -1] = 1.0
+        inverses.append(inverse)
+    return inverses

@@ -1,0 +1,485 @@
+"""WeightPruner: zero the least important weights of a linear model, repair the rest."""
+
+import copy
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skprune.utils._compat import HasMethods, Interval, StrOptions, _fit_context
+from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
+from skprune.weight_pruning._repair import as_2d, repair
+from skprune.weight_pruning._saliency import (
+    magnitude_saliency,
+    obs_path,
+    ranking_path,
+)
+from skprune.weight_pruning._schedule import cubic_schedule
+
+
+def _estimator_has(attr):
+    def check(self):
+        inner = self.estimator_ if hasattr(self, "estimator_") else self.estimator
+        return hasattr(inner, attr)
+
+    return check
+
+
+def _final_step(model):
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+class WeightPruner(MetaEstimatorMixin, BaseEstimator):
+    """Zero the least important coefficients of a linear model and repair the rest.
+
+    Wraps a linear model (anything exposing ``coef_`` after fit) or a ``Pipeline``
+    ending in one, fits it, removes weights until ``sparsity`` is reached, repairs
+    the survivors, and then behaves like the model it wraps: ``predict``,
+    ``predict_proba``, ``decision_function`` and ``score`` delegate, computed
+    through the kept input columns only.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A linear model, or a Pipeline whose last step is one (its weights are
+        pruned). Fitted on a clone; the given object is never changed.
+
+    sparsity : float in [0, 1), default=0.9
+        Fraction of the units (weights, or input columns with
+        ``structure="feature"``) set to zero. With ``tolerance``, an upper bound.
+
+    method : {"magnitude", "obs", "random"}, default="obs"
+        How importance is scored. ``"magnitude"``: ``|w| * std(column)``, the
+        weight's contribution to the output. ``"obs"``: Optimal Brain Surgeon,
+        ``w_q**2 / (2 [H^-1]_qq)`` with the Hessian of the model's loss, pruned
+        greedily in blocks with the OBS update of the remaining weights.
+        ``"random"``: the baseline.
+
+    structure : {"unstructured", "feature"}, default="unstructured"
+        Prune single coefficients, or whole input columns across every class /
+        output (so the pruned model needs fewer inputs; see ``support_``).
+
+    n_steps : int, default=1
+        Prune gradually along the cubic schedule of Zhu & Gupta (2017),
+        re-scoring and repairing after each step.
+
+    refit : bool, default=True
+        Repair by re-optimising the surviving weights with the pruned ones held at
+        zero (a refit of the model on its kept columns). With ``False``, only the
+        OBS compensation (``method="obs"``) moves the survivors.
+
+    tolerance : float or None, default=None
+        Largest allowed drop of the validation score (the wrapped model's
+        ``score``) from the dense model. ``sparsity`` becomes an upper bound and the
+        pruner keeps the sparsest level within tolerance: the steps of the schedule
+        with ``n_steps > 1``, else a bisection over the one-pass pruning path.
+
+    validation_fraction : float or None, default=0.1
+        Share of the training data held out (stratified for classifiers) to check
+        ``tolerance``; the model is then fitted on the rest. Only used with
+        ``tolerance``.
+
+    block_fraction : float in (0, 1], default=0.02
+        Share of the units removed in one greedy block before saliencies are
+        recomputed.
+
+    damping : float, default=1e-3
+        Added to the Hessian's diagonal, relative to its mean (``"obs"``).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``method="random"`` and the validation split.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The pruned, fitted model (a clone of ``estimator``), with full-shape
+        ``coef_`` holding zeros where pruned.
+
+    coef_ : ndarray of shape (n_outputs, n_features)
+        The pruned weights of the last step.
+
+    intercept_ : ndarray of shape (n_outputs,)
+
+    mask_ : ndarray of bool, shape of ``coef_``
+        True where a weight survives.
+
+    sparsity_ : float
+        Achieved fraction of zero units.
+
+    support_ : ndarray of bool of shape (n_model_features,)
+        Input columns of the last step still used by some output.
+
+    path_ : list of dict
+        The last greedy pass: for each block, the sparsity reached and the loss
+        increase OBS predicts (NaN for the other methods).
+
+    history_ : list of dict
+        One record per pruning step (step 0 is the dense model): ``step``,
+        ``sparsity``, ``n_nonzero``, ``train_score``, ``validation_score`` (NaN
+        without ``tolerance``), ``seconds`` since the start of ``fit``.
+
+    classes_ : ndarray
+        Class labels, for classifiers.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skprune import WeightPruner
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> pruner = WeightPruner(model, sparsity=0.8).fit(X, y)
+    >>> int(pruner.support_.sum()), round(pruner.sparsity_, 2)
+    (6, 0.8)
+    >>> pruner.score(X, y) > 0.97
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "method": [StrOptions({"magnitude", "obs", "random"})],
+        "structure": [StrOptions({"unstructured", "feature"})],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "refit": ["boolean"],
+        "tolerance": [Interval(Real, 0, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "block_fraction": [Interval(Real, 0, 1, closed="right")],
+        "damping": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        sparsity=0.9,
+        method="obs",
+        structure="unstructured",
+        n_steps=1,
+        refit=True,
+        tolerance=None,
+        validation_fraction=0.1,
+        block_fraction=0.02,
+        damping=1e-3,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.sparsity = sparsity
+        self.method = method
+        self.structure = structure
+        self.n_steps = n_steps
+        self.refit = refit
+        self.tolerance = tolerance
+        self.validation_fraction = validation_fraction
+        self.block_fraction = block_fraction
+        self.damping = damping
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the wrapped model, prune its weights and repair the rest.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (anything the wrapped estimator accepts when it is a
+            Pipeline).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to the wrapped model's ``fit`` and weighs the Hessian.
+
+        Returns
+        -------
+        self : object
+            The fitted pruner.
+        """
+        if self.tolerance is not None and self.validation_fraction is None:
+            raise ValueError(
+                "tolerance needs validation data: set validation_fraction to the "
+                "share of the training data to hold out (e.g. 0.1)."
+            )
+        X, y = self._validate_fit_data(X, y)
+        self._start = time.perf_counter()
+        rng = check_random_state(self.random_state)
+        train, valid = self._split(X, y, sample_weight, rng)
+        model = clone(self.estimator).fit(
+            train[0], train[1], **self._fit_kwargs(train[2])
+        )
+        final = _final_step(model)
+        if not hasattr(final, "coef_"):
+            raise TypeError(
+                f"WeightPruner prunes linear models: {type(final).__name__} exposes "
+                "no coef_ after fit. Wrap a linear model (LogisticRegression, "
+                "Ridge, LinearSVC, ...) or a Pipeline ending in one."
+            )
+        problem = _Problem(model, train, classifier=is_classifier(self.estimator))
+        coef, intercept = as_2d(final.coef_, final.intercept_)
+        self._run_schedule(problem, coef, intercept, valid, rng)
+        del self._start
+        return self
+
+    def _validate_fit_data(self, X, y):
+        if isinstance(self.estimator, Pipeline):
+            validate_data(self, X, y, skip_check_array=True)
+        else:
+            X, y = validate_data(self, X, y, multi_output=True)
+        if is_classifier(self.estimator):
+            check_classification_targets(y)
+        return X, y
+
+    def _split(self, X, y, sample_weight, rng):
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        if self.tolerance is None:
+            return (X, y, sample_weight), None
+        stratify = y if is_classifier(self.estimator) else None
+        arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+        )
+        train, valid = parts[0::2], parts[1::2]
+        if sample_weight is None:
+            train, valid = train + [None], valid + [None]
+        return tuple(train), tuple(valid)
+
+    def _fit_kwargs(self, sample_weight):
+        if sample_weight is None:
+            return {}
+        if isinstance(self.estimator, Pipeline):
+            return {f"{self.estimator.steps[-1][0]}__sample_weight": sample_weight}
+        return {"sample_weight": sample_weight}
+
+    def _run_schedule(self, problem, coef, intercept, valid, rng):
+        n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
+        alive = np.ones(
+            coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
+        )
+        self._install(problem, coef, intercept, alive)
+        self.history_ = [self._record(0, problem, valid)]
+        baseline = self.history_[0]["validation_score"]
+        targets = [
+            int(s * n_units) for s in cubic_schedule(self.sparsity, self.n_steps)
+        ]
+        for step, n_target in enumerate(targets, start=1):
+            path = self._path(problem, coef, intercept, alive, n_target, n_units, rng)
+            self.path_ = [
+                {
+                    "sparsity": lv.n_pruned / n_units,
+                    "predicted_loss_increase": lv.loss_increase,
+                }
+                for lv in path
+            ]
+            if self.tolerance is not None and self.n_steps == 1:
+                weights = self._bisect(problem, path, valid, baseline)
+            else:
+                weights = self._repaired(problem, path[-1])
+            previous = (coef, intercept, alive)
+            coef, intercept, alive = weights
+            self._install(problem, coef, intercept, alive)
+            record = self._record(step, problem, valid)
+            if (
+                self.tolerance is not None
+                and baseline - record["validation_score"] > self.tolerance
+            ):
+                coef, intercept, alive = previous
+                self._install(problem, coef, intercept, alive)
+                break
+            self.history_.append(record)
+
+    def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
+        block = max(1, int(self.block_fraction * n_units))
+        if self.method == "obs":
+            final = _final_step(problem.model)
+            hinvs = inverse_hessians(
+                final,
+                problem.Z,
+                coef,
+                intercept,
+                problem.y_codes,
+                problem.sample_weight,
+                self.damping,
+            )
+            return obs_path(
+                coef, intercept, hinvs, alive, n_target, self.structure, block
+            )
+        if self.method == "magnitude":
+            saliency = magnitude_saliency(coef, problem.scale)
+        else:
+            saliency = rng.random_sample(coef.shape)
+        return ranking_path(
+            coef, intercept, saliency, alive, n_target, self.structure, block
+        )
+
+    def _repaired(self, problem, level):
+        if not self.refit:
+            return level.coef, level.intercept, level.alive
+        final = _final_step(problem.model)
+        l2 = _l2_strength(final, len(problem.Z))
+        coef, intercept = repair(
+            final,
+            problem.Z,
+            problem.y,
+            problem.y_codes,
+            problem.sample_weight,
+            level.coef,
+            level.intercept,
+            level.alive,
+            l2,
+        )
+        return coef, intercept, level.alive
+
+    def _bisect(self, problem, path, valid, baseline):
+        """The sparsest path level whose repaired model is within tolerance."""
+
+        def within(index):
+            weights = self._repaired(problem, path[index])
+            self._install(problem, *weights)
+            return baseline - self._score(*valid) <= self.tolerance, weights
+
+        ok, best = within(len(path) - 1)
+        if ok:
+            return best
+        low, high = 0, len(path) - 1
+        best = self._repaired(problem, path[0])
+        while high - low > 1:
+            middle = (low + high) // 2
+            ok, weights = within(middle)
+            if ok:
+                low, best = middle, weights
+            else:
+                high = middle
+        return best
+
+    def _install(self, problem, coef, intercept, alive):
+        """Make ``estimator_`` and the compact predictor carry these weights."""
+        final = _final_step(problem.model)
+        pruned = copy.deepcopy(final)
+        pruned.coef_ = coef.reshape(np.shape(final.coef_))
+        pruned.intercept_ = (
+            float(intercept[0])
+            if np.ndim(final.intercept_) == 0
+            else intercept.reshape(np.shape(final.intercept_))
+        )
+        if isinstance(problem.model, Pipeline):
+            estimator = copy.copy(problem.model)
+            estimator.steps = problem.model.steps[:-1] + [
+                (problem.model.steps[-1][0], pruned)
+            ]
+        else:
+            estimator = pruned
+        self.estimator_ = estimator
+        self.coef_, self.intercept_ = coef, intercept
+        self.mask_ = np.broadcast_to(alive, coef.shape).copy()
+        n_units = alive.size
+        self.sparsity_ = float((~alive).sum() / n_units)
+        self.support_ = self.mask_.any(axis=0)
+        compact = copy.deepcopy(pruned)
+        compact.coef_ = coef[:, self.support_].reshape(
+            np.shape(final.coef_)[:-1] + (int(self.support_.sum()),)
+        )
+        compact.n_features_in_ = int(self.support_.sum())
+        if hasattr(compact, "feature_names_in_"):
+            del compact.feature_names_in_
+        self._compact = compact
+
+    def _record(self, step, problem, valid):
+        return {
+            "step": step,
+            "sparsity": self.sparsity_,
+            "n_nonzero": int(self.mask_.sum()),
+            "train_score": self._score(problem.X, problem.y, problem.sample_weight),
+            "validation_score": np.nan if valid is None else self._score(*valid),
+            "seconds": time.perf_counter() - self._start,
+        }
+
+    def _score(self, X, y, sample_weight=None):
+        return float(self.estimator_.score(X, y, sample_weight=sample_weight))
+
+    def _kept_columns(self, X):
+        check_is_fitted(self)
+        if isinstance(self.estimator_, Pipeline):
+            Z = np.asarray(self.estimator_[:-1].transform(X))
+        else:
+            Z = validate_data(self, X, reset=False)
+        return Z[:, self.support_]
+
+    @property
+    def classes_(self):
+        """Class labels of the wrapped classifier."""
+        return self.estimator_.classes_
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the pruned model, through the kept columns only."""
+        return self._compact.predict(self._kept_columns(X))
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the pruned model."""
+        return self._compact.predict_proba(self._kept_columns(X))
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities of the pruned model."""
+        return self._compact.predict_log_proba(self._kept_columns(X))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the pruned model."""
+        return self._compact.decision_function(self._kept_columns(X))
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """The wrapped model's score (accuracy, R^2, ...) after pruning."""
+        check_is_fitted(self)
+        return self._score(X, y, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
+        tags.target_tags = copy.deepcopy(inner.target_tags)
+        tags.target_tags.required = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
+
+class _Problem:
+    """The fitted dense model and what pruning needs of its training data."""
+
+    def __init__(self, model, train, classifier):
+        self.model = model
+        self.X, self.y, self.sample_weight = train
+        if isinstance(model, Pipeline):
+            self.Z = np.asarray(model[:-1].transform(self.X), dtype=np.float64)
+        else:
+            self.Z = np.asarray(self.X, dtype=np.float64)
+        final = _final_step(model)
+        self.y_codes = np.searchsorted(final.classes_, self.y) if classifier else None
+        self.y = np.asarray(self.y)
+        self.scale = self.Z.std(axis=0)

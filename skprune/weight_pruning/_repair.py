@@ -1,0 +1,126 @@
+"""Repair: re-optimise the surviving weights with the pruned ones held at zero.
+
+Which repair applies:
+
+- one output (binary classifiers, single-target regressors), or
+  ``structure="feature"``: a clone of the model is refitted on the kept columns
+  (warm-started from the pruned weights where the model supports it), so any
+  linear model is repaired exactly by its own solver;
+- several independent outputs (one-vs-rest classifiers such as LinearSVC,
+  SGDClassifier, Perceptron, RidgeClassifier; multi-target regressors): each
+  output is refitted on its own kept columns, as the binary / single-target
+  problem it is;
+- the multinomial LogisticRegression (outputs coupled through the softmax): its
+  penalised log-loss is minimised by L-BFGS with the gradient masked; with an L1
+  penalty the OBS-compensated weights are kept instead.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+from sklearn.base import clone
+
+_WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
+
+
+def as_2d(coef, intercept, n_outputs=None):
+    """``coef_`` as (n_outputs, n_features) and ``intercept_`` as (n_outputs,)."""
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    intercept = np.broadcast_to(
+        np.asarray(intercept, dtype=np.float64), (coef.shape[0],)
+    ).copy()
+    return coef, intercept
+
+
+def refit_columns(model, Z, y, sample_weight, columns, coef, intercept):
+    """Refit a clone of ``model`` on ``Z[:, columns]``; returns its 2-D weights."""
+    refitted = clone(model)
+    same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
+    if type(model).__name__ in _WARM_STARTABLE and same_outputs:
+        refitted.set_params(warm_start=True)
+        refitted.coef_ = coef[:, columns].reshape(
+            np.shape(model.coef_)[:-1] + (len(columns),)
+        )
+        refitted.intercept_ = intercept.reshape(np.shape(model.intercept_))
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    refitted.fit(Z[:, columns], y, **kwargs)
+    return as_2d(refitted.coef_, refitted.intercept_)
+
+
+def _is_multinomial(model, n_outputs):
+    return (
+        type(model).__name__ == "LogisticRegression"
+        and n_outputs > 2
+        and model.get_params().get("solver") != "liblinear"
+    )
+
+
+def masked_multinomial(
+    Z, y_codes, sample_weight, coef, intercept, alive, l2, fit_intercept
+):
+    """Minimise the multinomial log-loss + ``l2/2 ||W||^2`` over the alive weights."""
+    n_outputs, n_features = coef.shape
+    mask = alive.astype(np.float64)
+    onehot = np.eye(n_outputs)[y_codes]
+    weights = np.ones(len(Z)) if sample_weight is None else sample_weight
+
+    def loss_and_gradient(theta):
+        W = theta[: coef.size].reshape(coef.shape) * mask
+        b = theta[coef.size :] if fit_intercept else np.zeros(n_outputs)
+        scores = Z @ W.T + b
+        log_norm = logsumexp(scores, axis=1)
+        loss = (
+            weights @ (log_norm - (onehot * scores).sum(axis=1))
+            + 0.5 * l2 * (W**2).sum()
+        )
+        residual = (np.exp(scores - log_norm[:, None]) - onehot) * weights[:, None]
+        grad_W = (residual.T @ Z + l2 * W) * mask
+        grad_b = residual.sum(axis=0) if fit_intercept else np.zeros(0)
+        return loss, np.concatenate([grad_W.ravel(), grad_b])
+
+    start = np.concatenate([coef.ravel(), intercept if fit_intercept else []])
+    result = minimize(
+        loss_and_gradient, start, jac=True, method="L-BFGS-B", options={"maxiter": 500}
+    )
+    new_coef = result.x[: coef.size].reshape(coef.shape) * mask
+    new_intercept = result.x[coef.size :] if fit_intercept else intercept
+    return new_coef, new_intercept
+
+
+def repair(model, Z, y, y_codes, sample_weight, coef, intercept, alive, l2):
+    """Refit the surviving weights of ``coef`` (mask ``alive``); returns new weights."""
+    n_outputs = coef.shape[0]
+    full_alive = np.broadcast_to(alive, coef.shape)
+    if alive.shape[0] == 1:  # one output, or whole columns
+        columns = np.flatnonzero(alive[0])
+        new_coef, new_intercept = refit_columns(
+            model, Z, y, sample_weight, columns, coef, intercept
+        )
+        result = np.zeros_like(coef)
+        result[:, columns] = new_coef
+        return result, new_intercept
+    if _is_multinomial(model, n_outputs):
+        if (model.get_params().get("l1_ratio") or 0.0) > 0:
+            return coef, intercept
+        fit_intercept = bool(model.fit_intercept)
+        return masked_multinomial(
+            Z, y_codes, sample_weight, coef, intercept, full_alive, l2, fit_intercept
+        )
+    result, new_intercept = np.zeros_like(coef), intercept.copy()
+    for k in range(n_outputs):
+        columns = np.flatnonzero(full_alive[k])
+        if columns.size == 0:
+            continue
+        target = (y_codes == k) if y_codes is not None else y[:, k]
+        one_coef, one_intercept = refit_columns(
+            model,
+            Z,
+            target,
+            sample_weight,
+            columns,
+            coef[k : k + 1],
+            intercept[k : k + 1],
+        )
+        result[k, columns] = one_coef[0]
+        new_intercept[k] = one_intercept[0]
+    return result, new_intercept
