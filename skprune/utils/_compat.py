@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import (
     RealNotInt,
     StrOptions,
 )
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, _check_y
 
 __all__ = [
     "HasMethods",
@@ -15,5 +15,6 @@ __all__ = [
     "RealNotInt",
     "StrOptions",
     "_check_sample_weight",
+    "_check_y",
     "_fit_context",
 ]

@@ -8,12 +8,23 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_consistent_length, check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
 
-from skprune.utils._compat import HasMethods, Interval, StrOptions, _fit_context
+from skprune.utils._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_y,
+    _fit_context,
+)
 from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
@@ -206,7 +217,8 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
             Target values.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the wrapped model's ``fit`` and weighs the Hessian.
+            Passed to the wrapped model's ``fit`` (to every Pipeline step whose
+            ``fit`` takes it), and weighs the Hessian and the column scales.
 
         Returns
         -------
@@ -239,11 +251,14 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _validate_fit_data(self, X, y):
+        classifier = is_classifier(self.estimator)
         if isinstance(self.estimator, Pipeline):
             validate_data(self, X, y, skip_check_array=True)
+            y = _check_y(y, multi_output=not classifier)
+            check_consistent_length(X, y)
         else:
-            X, y = validate_data(self, X, y, multi_output=True)
-        if is_classifier(self.estimator):
+            X, y = validate_data(self, X, y, multi_output=not classifier)
+        if classifier:
             check_classification_targets(y)
         return X, y
 
@@ -267,8 +282,13 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     def _fit_kwargs(self, sample_weight):
         if sample_weight is None:
             return {}
-        if isinstance(self.estimator, Pipeline):
-            return {f"{self.estimator.steps[-1][0]}__sample_weight": sample_weight}
+        if isinstance(self.estimator, Pipeline):  # every step that takes weights
+            return {
+                f"{name}__sample_weight": sample_weight
+                for name, step in self.estimator.steps
+                if step not in (None, "passthrough")
+                and has_fit_parameter(step, "sample_weight")
+            }
         return {"sample_weight": sample_weight}
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
@@ -420,7 +440,9 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     def _kept_columns(self, X):
         check_is_fitted(self)
         if isinstance(self.estimator_, Pipeline):
-            Z = np.asarray(self.estimator_[:-1].transform(X))
+            allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
+            Z = self.estimator_[:-1].transform(X)
+            Z = check_array(Z, ensure_all_finite="allow-nan" if allow_nan else True)
         else:
             Z = validate_data(self, X, reset=False)
         return Z[:, self.support_]
@@ -433,22 +455,26 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     @available_if(_estimator_has("predict"))
     def predict(self, X):
         """Predict with the pruned model, through the kept columns only."""
-        return self._compact.predict(self._kept_columns(X))
+        kept = self._kept_columns(X)
+        return self._compact.predict(kept)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the pruned model."""
-        return self._compact.predict_proba(self._kept_columns(X))
+        kept = self._kept_columns(X)
+        return self._compact.predict_proba(kept)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log class probabilities of the pruned model."""
-        return self._compact.predict_log_proba(self._kept_columns(X))
+        kept = self._kept_columns(X)
+        return self._compact.predict_log_proba(kept)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the pruned model."""
-        return self._compact.decision_function(self._kept_columns(X))
+        kept = self._kept_columns(X)
+        return self._compact.decision_function(kept)
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
@@ -482,4 +508,6 @@ class _Problem:
         final = _final_step(model)
         self.y_codes = np.searchsorted(final.classes_, self.y) if classifier else None
         self.y = np.asarray(self.y)
-        self.scale = self.Z.std(axis=0)
+        weights = None if self.sample_weight is None else self.sample_weight
+        mean = np.average(self.Z, axis=0, weights=weights)
+        self.scale = np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=weights))
