@@ -252,12 +252,14 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y):
         classifier = is_classifier(self.estimator)
+        tags = get_tags(self.estimator)
+        multi_output = not classifier or tags.classifier_tags.multi_label
         if isinstance(self.estimator, Pipeline):
             validate_data(self, X, y, skip_check_array=True)
-            y = _check_y(y, multi_output=not classifier)
+            y = _check_y(y, multi_output=multi_output)
             check_consistent_length(X, y)
         else:
-            X, y = validate_data(self, X, y, multi_output=not classifier)
+            X, y = validate_data(self, X, y, multi_output=multi_output)
         if classifier:
             check_classification_targets(y)
         return X, y
@@ -506,8 +508,9 @@ class _Problem:
         else:
             self.Z = np.asarray(self.X, dtype=np.float64)
         final = _final_step(model)
-        self.y_codes = np.searchsorted(final.classes_, self.y) if classifier else None
         self.y = np.asarray(self.y)
+        single_label = classifier and self.y.ndim == 1
+        self.y_codes = np.searchsorted(final.classes_, self.y) if single_label else None
         weights = None if self.sample_weight is None else self.sample_weight
         mean = np.average(self.Z, axis=0, weights=weights)
         self.scale = np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=weights))
