@@ -2,6 +2,7 @@
 
 import copy
 import time
+from functools import cached_property
 from numbers import Integral, Real
 
 import numpy as np
@@ -45,6 +46,34 @@ def _estimator_has(attr):
 
 def _final_step(model):
     return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _affine_steps(head, n_features):
+    """``(a, c)`` with ``head.transform(x) == a * x + c``, or None if not affine."""
+    scale, shift = np.ones(n_features), np.zeros(n_features)
+    for _, step in head.steps:
+        if step is None or step == "passthrough":
+            continue
+        name = type(step).__name__
+        if name in ("StandardScaler", "RobustScaler"):
+            center = getattr(step, "mean_" if name == "StandardScaler" else "center_")
+            center = (
+                0.0
+                if center is None
+                or not step.get_params().get(
+                    "with_mean", step.get_params().get("with_centering")
+                )
+                else center
+            )
+            spread = step.scale_ if step.scale_ is not None else 1.0
+            scale, shift = scale / spread, (shift - center) / spread
+        elif name == "MaxAbsScaler":
+            scale, shift = scale / step.scale_, shift / step.scale_
+        elif name == "MinMaxScaler" and not step.clip:
+            scale, shift = scale * step.scale_, shift * step.scale_ + step.min_
+        else:
+            return None
+    return scale, shift
 
 
 class WeightPruner(MetaEstimatorMixin, BaseEstimator):
@@ -234,19 +263,17 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         self._start = time.perf_counter()
         rng = check_random_state(self.random_state)
         train, valid = self._split(X, y, sample_weight, rng)
-        model = clone(self.estimator).fit(
-            train[0], train[1], **self._fit_kwargs(train[2])
-        )
-        final = _final_step(model)
+        problem = _Problem(self.estimator, train, is_classifier(self.estimator))
+        final = problem.final
         if not hasattr(final, "coef_"):
             raise TypeError(
                 f"WeightPruner prunes linear models: {type(final).__name__} exposes "
                 "no coef_ after fit. Wrap a linear model (LogisticRegression, "
                 "Ridge, LinearSVC, ...) or a Pipeline ending in one."
             )
-        problem = _Problem(model, train, classifier=is_classifier(self.estimator))
         coef, intercept = as_2d(final.coef_, final.intercept_)
         self._run_schedule(problem, coef, intercept, valid, rng)
+        self._fold_head()
         del self._start
         return self
 
@@ -280,18 +307,6 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         if sample_weight is None:
             train, valid = train + [None], valid + [None]
         return tuple(train), tuple(valid)
-
-    def _fit_kwargs(self, sample_weight):
-        if sample_weight is None:
-            return {}
-        if isinstance(self.estimator, Pipeline):  # every step that takes weights
-            return {
-                f"{name}__sample_weight": sample_weight
-                for name, step in self.estimator.steps
-                if step not in (None, "passthrough")
-                and has_fit_parameter(step, "sample_weight")
-            }
-        return {"sample_weight": sample_weight}
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
@@ -333,7 +348,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
         block = max(1, int(self.block_fraction * n_units))
         if self.method == "obs":
-            final = _final_step(problem.model)
+            final = problem.final
             hinvs = inverse_hessians(
                 final,
                 problem.Z,
@@ -357,7 +372,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     def _repaired(self, problem, level):
         if not self.refit:
             return level.coef, level.intercept, level.alive
-        final = _final_step(problem.model)
+        final = problem.final
         l2 = _l2_strength(final, len(problem.Z))
         coef, intercept = repair(
             final,
@@ -396,7 +411,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
 
     def _install(self, problem, coef, intercept, alive):
         """Make ``estimator_`` and the compact predictor carry these weights."""
-        final = _final_step(problem.model)
+        final = problem.final
         pruned = copy.deepcopy(final)
         pruned.coef_ = coef.reshape(np.shape(final.coef_))
         pruned.intercept_ = (
@@ -431,22 +446,52 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
             "step": step,
             "sparsity": self.sparsity_,
             "n_nonzero": int(self.mask_.sum()),
-            "train_score": self._score(problem.X, problem.y, problem.sample_weight),
+            "train_score": self._compact_score(problem),
             "validation_score": np.nan if valid is None else self._score(*valid),
             "seconds": time.perf_counter() - self._start,
         }
 
+    def _compact_score(self, problem):
+        """Training score of the current weights, on the kept columns only."""
+        Z = problem.Z if self.support_.all() else problem.Z[:, self.support_]
+        return float(self._compact.score(Z, problem.y, problem.sample_weight))
+
     def _score(self, X, y, sample_weight=None):
         return float(self.estimator_.score(X, y, sample_weight=sample_weight))
 
+    def _fold_head(self):
+        """Fold per-column affine Pipeline steps (scalers) into the compact model.
+
+        ``w . (a * x + c) + b = (w * a) . x + (w . c + b)``: the pruned model then
+        reads the kept input columns directly, so predict costs one validation of
+        ``X`` and a product with the kept columns only.
+        """
+        self._folded = False
+        if not isinstance(self.estimator_, Pipeline):
+            return
+        affine = _affine_steps(self.estimator_[:-1], self.n_features_in_)
+        if affine is None:
+            return
+        scale, shift = affine
+        coef = self.coef_ * scale
+        intercept = self.intercept_ + self.coef_ @ shift
+        final = self._compact
+        final.coef_ = coef[:, self.support_].reshape(np.shape(final.coef_))
+        final.intercept_ = (
+            float(intercept[0])
+            if np.ndim(final.intercept_) == 0
+            else intercept.reshape(np.shape(final.intercept_))
+        )
+        self._folded = True
+
     def _kept_columns(self, X):
         check_is_fitted(self)
-        if isinstance(self.estimator_, Pipeline):
+        if self._folded or not isinstance(self.estimator_, Pipeline):
+            Z = validate_data(self, X, reset=False)
+        else:
             allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
             Z = self.estimator_[:-1].transform(X)
             Z = check_array(Z, ensure_all_finite="allow-nan" if allow_nan else True)
-        else:
-            Z = validate_data(self, X, reset=False)
         return Z[:, self.support_]
 
     @property
@@ -498,19 +543,46 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
 
 
 class _Problem:
-    """The fitted dense model and what pruning needs of its training data."""
+    """The dense model fitted on the training data, and what pruning needs of it.
 
-    def __init__(self, model, train, classifier):
-        self.model = model
-        self.X, self.y, self.sample_weight = train
-        if isinstance(model, Pipeline):
-            self.Z = np.asarray(model[:-1].transform(self.X), dtype=np.float64)
+    A Pipeline is fitted step by step (as ``Pipeline.fit`` does) so that the last
+    step's input ``Z`` is computed once.
+    """
+
+    def __init__(self, estimator, train, classifier):
+        self.X, y, self.sample_weight = train
+        self.model = clone(estimator)
+        weighted = (
+            {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
+        )
+        if isinstance(self.model, Pipeline) and len(self.model.steps) > 1:
+            head = self.model[:-1]
+            head_kwargs = {
+                f"{name}__sample_weight": self.sample_weight
+                for name, step in head.steps
+                if weighted
+                and step not in (None, "passthrough")
+                and has_fit_parameter(step, "sample_weight")
+            }
+            Z = head.fit_transform(self.X, y, **head_kwargs)
         else:
-            self.Z = np.asarray(self.X, dtype=np.float64)
-        final = _final_step(model)
-        self.y = np.asarray(self.y)
+            Z = self.X
+        final = _final_step(self.model)
+        if weighted and not has_fit_parameter(final, "sample_weight"):
+            raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
+        final.fit(Z, y, **weighted)
+        self.Z = np.asarray(Z, dtype=np.float64)
+        self.y = np.asarray(y)
         single_label = classifier and self.y.ndim == 1
         self.y_codes = np.searchsorted(final.classes_, self.y) if single_label else None
-        weights = None if self.sample_weight is None else self.sample_weight
-        mean = np.average(self.Z, axis=0, weights=weights)
-        self.scale = np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=weights))
+
+    @property
+    def final(self):
+        return _final_step(self.model)
+
+    @cached_property
+    def scale(self):
+        """Spread of every input column of the last step (weighted)."""
+        w = self.sample_weight
+        mean = np.average(self.Z, axis=0, weights=w)
+        return np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=w))
