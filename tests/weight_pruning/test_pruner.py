@@ -1,0 +1,277 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_wine,
+    make_classification,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LinearRegression,
+    LogisticRegression,
+    Perceptron,
+    Ridge,
+    RidgeClassifier,
+    SGDClassifier,
+    SGDRegressor,
+)
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skprune import WeightPruner
+
+CLASSIFIERS = [
+    LogisticRegression(max_iter=2000),
+    LinearSVC(),
+    SGDClassifier(random_state=0),
+    RidgeClassifier(),
+    Perceptron(random_state=0),
+]
+REGRESSORS = [
+    Ridge(),
+    Lasso(alpha=0.01),
+    ElasticNet(alpha=0.01),
+    LinearRegression(),
+    SGDRegressor(random_state=0),
+]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize(
+    "estimator", CLASSIFIERS + REGRESSORS, ids=lambda e: type(e).__name__
+)
+@pytest.mark.parametrize("method", ["magnitude", "obs", "random"])
+@pytest.mark.parametrize("structure", ["unstructured", "feature"])
+def test_every_linear_model_is_pruned_exactly_to_the_target(
+    estimator, method, structure
+):
+    X, y = _wine() if estimator in CLASSIFIERS else _diabetes()
+    pruner = WeightPruner(
+        estimator, sparsity=0.5, method=method, structure=structure, random_state=0
+    ).fit(X, y)
+    n_units = pruner.coef_.size if structure == "unstructured" else X.shape[1]
+    assert pruner.sparsity_ == pytest.approx(int(0.5 * n_units) / n_units)
+    assert np.all(pruner.coef_[~pruner.mask_] == 0)
+    if structure == "feature":
+        assert pruner.support_.sum() == X.shape[1] - int(0.5 * X.shape[1])
+        assert np.all(pruner.mask_ == pruner.support_)
+    np.testing.assert_allclose(
+        pruner.predict(X) if estimator in REGRESSORS else 0,
+        pruner.estimator_.predict(X) if estimator in REGRESSORS else 0,
+        atol=1e-8,
+    )
+    if estimator in CLASSIFIERS:
+        np.testing.assert_array_equal(pruner.predict(X), pruner.estimator_.predict(X))
+        np.testing.assert_array_equal(pruner.classes_, np.unique(y))
+    assert not hasattr(estimator, "coef_")  # the given estimator is never fitted
+
+
+def test_pruned_columns_are_never_read_at_predict_time():
+    X, y = _wine()
+    pruner = WeightPruner(LogisticRegression(), sparsity=0.6, structure="feature").fit(
+        X, y
+    )
+    garbage = X.copy()
+    garbage[:, ~pruner.support_] = 1e6
+    np.testing.assert_array_equal(
+        pruner.predict_proba(garbage), pruner.predict_proba(X)
+    )
+
+
+def test_obs_keeps_accuracy_where_magnitude_and_random_lose_it():
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, random_state=0, stratify=y
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    dense = clone(model).fit(X_train, y_train).score(X_test, y_test)
+    scores = {
+        method: WeightPruner(model, sparsity=0.9, method=method, random_state=0)
+        .fit(X_train, y_train)
+        .score(X_test, y_test)
+        for method in ("obs", "magnitude", "random")
+    }
+    assert scores["obs"] >= dense - 0.03
+    assert scores["obs"] >= scores["magnitude"]
+    assert scores["obs"] >= scores["random"]
+
+
+def test_refit_equals_the_model_fitted_on_the_kept_columns():
+    X, y = _diabetes()
+    pruner = WeightPruner(Ridge(alpha=1.0), sparsity=0.6).fit(X, y)
+    kept = pruner.support_
+    direct = Ridge(alpha=1.0).fit(X[:, kept], y)
+    np.testing.assert_allclose(pruner.coef_[0, kept], direct.coef_, rtol=1e-8)
+    np.testing.assert_allclose(pruner.intercept_, direct.intercept_)
+
+
+def test_obs_without_refit_compensates_the_survivors_on_squared_loss():
+    X, y = _diabetes()
+    dense = LinearRegression().fit(X, y)
+    compensated = WeightPruner(
+        LinearRegression(), sparsity=0.5, refit=False, damping=0.0
+    ).fit(X, y)
+    zeroed = WeightPruner(
+        LinearRegression(), sparsity=0.5, refit=False, method="magnitude"
+    ).fit(X, y)
+    assert compensated.score(X, y) > zeroed.score(X, y)
+    assert not np.allclose(
+        compensated.coef_[compensated.mask_], dense.coef_[compensated.mask_[0]]
+    )
+    # OBS on a quadratic loss is exact: the same as refitting the kept columns
+    refit = LinearRegression().fit(X[:, compensated.support_], y)
+    np.testing.assert_allclose(compensated.coef_[0, compensated.support_], refit.coef_)
+    np.testing.assert_allclose(compensated.intercept_, refit.intercept_)
+
+
+def test_multinomial_masked_refit_reaches_a_stationary_point():
+    X, y = _wine()
+    model = LogisticRegression(C=1.0, max_iter=5000)
+    pruner = WeightPruner(model, sparsity=0.6, method="obs").fit(X, y)
+    W, b = pruner.coef_, pruner.intercept_
+    scores = X @ W.T + b
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    grad = (p - np.eye(3)[y]).T @ X + W / 1.0  # C * sum loss + ||W||^2 / 2, over C
+    assert np.abs(grad[pruner.mask_]).max() < 1e-3
+    assert pruner.score(X, y) > 0.95
+
+
+def test_gradual_schedule_records_each_step():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    pruner = WeightPruner(model, sparsity=0.9, n_steps=4).fit(X, y)
+    sparsities = [record["sparsity"] for record in pruner.history_]
+    assert len(sparsities) == 5 and sparsities[0] == 0.0
+    assert np.all(np.diff(sparsities) > 0)
+    assert sparsities[-1] == pytest.approx(int(0.9 * 30) / 30)
+    assert all(record["train_score"] > 0.9 for record in pruner.history_)
+    assert np.all(np.diff([r["seconds"] for r in pruner.history_]) >= 0)
+
+
+@pytest.mark.parametrize("n_steps", [1, 5])
+def test_tolerance_stops_at_the_last_level_within_it(n_steps):
+    X, y = make_classification(
+        n_samples=1500, n_features=40, n_informative=6, random_state=0
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    pruner = WeightPruner(
+        model, sparsity=0.99, n_steps=n_steps, tolerance=0.02, random_state=0
+    ).fit(X, y)
+    baseline = pruner.history_[0]["validation_score"]
+    assert 0.5 < pruner.sparsity_ < 0.99
+    assert baseline - pruner.history_[-1]["validation_score"] <= 0.02
+    assert np.isfinite(baseline)
+
+
+def test_path_records_the_predicted_loss_of_each_block():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    pruner = WeightPruner(model, sparsity=0.9, block_fraction=0.1).fit(X, y)
+    losses = [level["predicted_loss_increase"] for level in pruner.path_]
+    assert pruner.path_[-1]["sparsity"] == pytest.approx(0.9)
+    assert len(losses) == 10 and np.all(np.diff(losses) >= 0)
+
+
+def test_grid_search_over_sparsity_method_and_inner_parameters():
+    X, y = load_breast_cancer(return_X_y=True)
+    pruner = WeightPruner(make_pipeline(StandardScaler(), LogisticRegression()))
+    search = GridSearchCV(
+        pruner,
+        {
+            "sparsity": [0.5, 0.9],
+            "method": ["obs", "magnitude"],
+            "estimator__logisticregression__C": [0.1, 1.0],
+        },
+        cv=3,
+    ).fit(X, y)
+    assert search.best_score_ > 0.95
+    plain = GridSearchCV(
+        WeightPruner(LogisticRegression(max_iter=5000)),
+        {"estimator__C": [0.1, 1]},
+        cv=3,
+    )
+    assert plain.fit(X, y).best_score_ > 0.9
+    assert cross_val_score(WeightPruner(Ridge()), *_diabetes(), cv=3).mean() > 0.3
+
+
+def test_clone_and_pickle():
+    X, y = _wine()
+    pruner = WeightPruner(
+        make_pipeline(StandardScaler(), LogisticRegression()), sparsity=0.7
+    )
+    pruner.fit(X, y)
+    restored = pickle.loads(pickle.dumps(pruner))
+    np.testing.assert_array_equal(restored.predict_proba(X), pruner.predict_proba(X))
+    assert not hasattr(clone(pruner), "estimator_")
+
+
+def test_delegation_follows_the_wrapped_model():
+    assert not hasattr(WeightPruner(Ridge()), "predict_proba")
+    assert not hasattr(WeightPruner(LinearSVC()), "predict_proba")
+    assert hasattr(WeightPruner(LinearSVC()), "decision_function")
+    assert hasattr(WeightPruner(LogisticRegression()), "predict_log_proba")
+
+
+def test_sample_weight_reaches_every_pipeline_step():
+    X, y = load_breast_cancer(return_X_y=True)
+    weights = np.random.default_rng(0).integers(0, 3, len(y)).astype(float)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    weighted = WeightPruner(model, sparsity=0.5).fit(X, y, sample_weight=weights)
+    repeated = WeightPruner(model, sparsity=0.5).fit(
+        np.repeat(X, weights.astype(int), axis=0), np.repeat(y, weights.astype(int))
+    )
+    np.testing.assert_array_equal(weighted.mask_, repeated.mask_)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-3, atol=1e-4)
+
+
+def test_non_linear_estimator_is_a_type_error_naming_coef():
+    X, y = _wine()
+    with pytest.raises(TypeError, match="coef_"):
+        WeightPruner(DecisionTreeClassifier()).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"sparsity": 1.0}, "sparsity"),
+        ({"sparsity": -0.1}, "sparsity"),
+        ({"method": "taylor"}, "method"),
+        ({"structure": "row"}, "structure"),
+        ({"n_steps": 0}, "n_steps"),
+        (
+            {"tolerance": 0.01, "validation_fraction": None},
+            "tolerance needs validation",
+        ),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(params, match):
+    X, y = _wine()
+    with pytest.raises(ValueError, match=match):
+        WeightPruner(LogisticRegression(), **params).fit(X, y)

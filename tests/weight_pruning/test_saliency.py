@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from skprune.weight_pruning import (
+    cubic_schedule,
+    magnitude_saliency,
+    obs_path,
+    obs_saliency,
+)
+from skprune.weight_pruning._saliency import obs_remove
+
+
+def _spd(n, seed):
+    A = np.random.default_rng(seed).normal(size=(3 * n, n))
+    return A.T @ A + 0.1 * np.eye(n)
+
+
+@pytest.mark.parametrize("removed", [[2], [0, 3], [1, 2, 4]])
+def test_obs_remove_is_the_constrained_quadratic_minimum(removed):
+    H = _spd(6, 0)
+    w_star = np.random.default_rng(1).normal(size=6)
+    w, hinv = w_star.copy(), np.linalg.inv(H)
+    loss = obs_remove(w, hinv, removed)
+    keep = np.setdiff1d(np.arange(6), removed)
+    # argmin (v - w*)' H (v - w*) / 2 with v[removed] = 0, solved directly
+    v = np.zeros(6)
+    rhs = (
+        H[np.ix_(keep, keep)] @ w_star[keep]
+        + H[np.ix_(keep, removed)] @ w_star[removed]
+    )
+    v[keep] = np.linalg.solve(H[np.ix_(keep, keep)], rhs)
+    np.testing.assert_allclose(w, v, atol=1e-10)
+    assert loss == pytest.approx(0.5 * (v - w_star) @ H @ (v - w_star))
+    # H^-1 is downdated to the inverse of H restricted to the kept coordinates
+    np.testing.assert_allclose(
+        hinv[np.ix_(keep, keep)], np.linalg.inv(H[np.ix_(keep, keep)]), atol=1e-10
+    )
+
+
+def test_obs_saliency_is_the_single_removal_loss():
+    H = _spd(4, 2)
+    w = np.array([0.5, -1.0, 2.0, 0.1])
+    hinv = np.linalg.inv(H)
+    saliency = obs_saliency(w[None, :], np.diag(hinv)[None, :])[0]
+    for q in range(4):
+        assert saliency[q] == pytest.approx(obs_remove(w.copy(), hinv.copy(), [q]))
+
+
+def test_obs_path_reaches_the_target_with_nested_masks():
+    coef = np.random.default_rng(3).normal(size=(3, 8))
+    hinvs = [np.linalg.inv(_spd(9, k)) for k in range(3)]
+    alive = np.ones(coef.shape, dtype=bool)
+    path = obs_path(coef, np.zeros(3), hinvs, alive, 18, "unstructured", 4)
+    assert [level.n_pruned for level in path] == [0, 4, 8, 12, 16, 18]
+    for before, after in zip(path[:-1], path[1:], strict=True):
+        assert np.all(after.alive <= before.alive)
+        assert after.loss_increase >= before.loss_increase
+    assert np.count_nonzero(path[-1].coef) == 6
+
+
+def test_obs_path_feature_structure_removes_whole_columns():
+    coef = np.random.default_rng(4).normal(size=(3, 8))
+    hinvs = [np.linalg.inv(_spd(9, k)) for k in range(3)]
+    path = obs_path(coef, np.zeros(3), hinvs, np.ones((1, 8), bool), 5, "feature", 2)
+    final = path[-1].coef
+    assert np.count_nonzero(np.abs(final).sum(axis=0)) == 3
+    assert np.all((final == 0).all(axis=0) == ~path[-1].alive[0])
+
+
+def test_magnitude_saliency_uses_column_scale():
+    coef = np.array([[1.0, 1.0]])
+    assert np.argmin(magnitude_saliency(coef, np.array([10.0, 0.1]))) == 1
+
+
+def test_cubic_schedule_is_increasing_and_ends_at_the_target():
+    steps = cubic_schedule(0.95, 10)
+    assert np.all(np.diff(steps) > 0)
+    assert steps[-1] == pytest.approx(0.95)
+    assert steps[0] > 0.95 / 10  # prunes fast first
