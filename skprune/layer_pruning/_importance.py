@@ -1,0 +1,83 @@
+"""How important each unit of a net is (higher = more important).
+
+- ``"ablation"``: the increase of the validation loss (the net's own criterion)
+  when the unit is removed and spliced;
+- ``"kl"``: the mean relative entropy ``KL(p_full || p_pruned)`` between the
+  predictive distributions before and after removal; needs no labels. For a
+  regressor the outputs are taken as Gaussian means with the variance of the full
+  net's outputs, which gives ``mean((f - g)^2) / (2 var(f))``;
+- ``"angular"``: ``1 - cos(x, f(x))`` between a unit's input and output, averaged
+  over the calibration rows (ShortGPT's block influence), from one forward pass; a
+  bridge unit is scored by the angle between its target layer's output before and
+  after the splice.
+"""
+
+import copy
+
+import torch
+
+from skprune.layer_pruning._splice import capture, fit_affine, remove_unit
+
+
+def forward(module, X, batch_size=4096):
+    """``module(X)`` in batches, without autograd, in evaluation mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            return torch.cat(
+                [module(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
+            )
+    finally:
+        module.train(was_training)
+
+
+def _without(module, unit, calibration):
+    pruned = copy.deepcopy(module)
+    remove_unit(pruned, unit, calibration)
+    return pruned
+
+
+def ablation_importance(module, units, calibration, loss):
+    """Loss increase when each unit is removed; ``loss(module)`` -> float."""
+    base = loss(module)
+    return {u.name: loss(_without(module, u, calibration)) - base for u in units}
+
+
+def kl_importance(module, units, calibration, X, distribution):
+    """Mean KL divergence of the predictions; ``distribution(output)`` -> probs."""
+    reference = distribution(forward(module, X))
+    scores = {}
+    for unit in units:
+        other = distribution(forward(_without(module, unit, calibration), X))
+        scores[unit.name] = float(_divergence(reference, other))
+    return scores
+
+
+def _divergence(p, q, eps=1e-12):
+    if p.ndim == 2 and torch.allclose(
+        p.sum(1), torch.ones(len(p), dtype=p.dtype), atol=1e-4
+    ):
+        return (p * (torch.log(p + eps) - torch.log(q + eps))).sum(1).mean()
+    variance = p.double().var(dim=0).clamp_min(eps)
+    return (((p - q).double() ** 2) / (2 * variance)).mean()
+
+
+def _cosine_distance(a, b):
+    a, b = a.flatten(1).double(), b.flatten(1).double()
+    return float((1 - torch.nn.functional.cosine_similarity(a, b, dim=1)).mean())
+
+
+def angular_importance(module, units, calibration):
+    """``1 - cos(input, output)`` of each unit on the calibration batch."""
+    names = [u.name for u in units] + [u.target for u in units if u.kind == "bridge"]
+    seen = capture(module, names, calibration)
+    scores = {}
+    for unit in units:
+        inputs, outputs = seen[unit.name]
+        if unit.kind == "bridge":
+            targets = seen[unit.target][1].flatten(1)
+            weight, bias = fit_affine(inputs.flatten(1), targets)
+            outputs, inputs = inputs.flatten(1) @ weight.T + bias, targets
+        scores[unit.name] = _cosine_distance(inputs, outputs)
+    return scores

@@ -1,0 +1,429 @@
+"""LayerPruner: remove the least important layers of a skorch net, then heal it."""
+
+import copy
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import (
+    Checkpoint,
+    EarlyStopping,
+    LoadInitState,
+    LRScheduler,
+    TrainEndCheckpoint,
+)
+
+from skprune.layer_pruning._importance import (
+    ablation_importance,
+    angular_importance,
+    forward,
+    kl_importance,
+)
+from skprune.layer_pruning._splice import drop_identities, remove_unit
+from skprune.layer_pruning._units import find_units
+from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
+
+# Callbacks that hold optimizer state or reload saved weights: off while healing.
+_STATEFUL_CALLBACKS = (
+    LRScheduler,
+    Checkpoint,
+    LoadInitState,
+    TrainEndCheckpoint,
+    EarlyStopping,
+)
+
+
+def _as_tensor(X, like):
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    tensor = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
+    if tensor.is_floating_point():
+        tensor = tensor.to(like.dtype)
+    return tensor.to(like.device)
+
+
+class LayerPruner(MetaEstimatorMixin, BaseEstimator):
+    """Remove the least important layers or blocks of a skorch net.
+
+    Fits (a clone of) the net, finds its prunable units on a calibration batch,
+    scores them, removes the least important ones so the module really has fewer
+    parameters and a shorter forward pass, splices each gap, heals the net by
+    fine-tuning at a reduced learning rate, and then behaves like the net it wraps.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        A ``NeuralNetClassifier`` or ``NeuralNetRegressor`` (or another
+        ``NeuralNet``). Never changed: the pruner works on a clone, or with
+        ``prefit=True`` on a deep copy of the trained net.
+
+    n_layers : int or float, default=1
+        Units to remove: a count, or a fraction in (0, 1] of the prunable units
+        (rounded down, at least one). With ``tolerance``, an upper bound.
+
+    importance : {"ablation", "kl", "angular"}, default="ablation"
+        How units are scored (see ``skprune.layer_pruning._importance``):
+        validation loss increase, KL divergence of the predictions (label-free),
+        or ``1 - cos`` between a unit's input and output (one forward pass).
+
+    splice : {"auto", "identity"}, default="auto"
+        ``"auto"`` removes units whose shapes match by identity and bridges the
+        others (``Linear`` layers of an ``nn.Sequential``) with a least-squares
+        affine map folded into the next ``Linear``; ``"identity"`` only considers
+        the former.
+
+    fine_tune_epochs : int, default=3
+        Epochs of ``partial_fit`` after removal (healing); 0 disables it.
+
+    fine_tune_lr : float, default=0.1
+        Healing learning rate, as a fraction of the net's ``lr``. A fresh
+        optimizer is created on the pruned module.
+
+    tolerance : float or None, default=None
+        Largest allowed drop of the validation score (accuracy or R^2): units are
+        removed one at a time, re-scored and healed after each, while the healed
+        score stays within ``tolerance`` of the unpruned net's.
+
+    layers : list of str or None, default=None
+        Names or glob patterns (``"blocks.*"``) restricting the candidate units.
+
+    prefit : bool, default=False
+        The net is already trained: prune a deep copy of it without training.
+
+    validation_fraction : float, default=0.1
+        Share of the data held out (stratified for classifiers) to score units and
+        check ``tolerance``; the net is trained and healed on the rest.
+
+    calibration_size : int, default=1024
+        Training rows used to trace the module and fit bridge splices.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split, the calibration rows and torch.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The pruned, fitted net. Self-contained: its ``module`` parameter is the
+        pruned module instance, so cloning or pickling it never rebuilds the
+        full-size module.
+
+    removed_layers_ : list of str
+        Names (in the original module) of the removed units, in removal order.
+
+    layer_importances_ : dict
+        Importance of every prunable unit of the unpruned net (higher = more
+        important).
+
+    history_ : list of dict
+        One record per step (step 0 is the unpruned net): ``step``, ``removed``,
+        ``n_parameters``, ``score_before_healing``, ``score_after_healing`` (NaN
+        when no healing followed that step), ``seconds``.
+
+    classes_ : ndarray
+        Class labels, for classifiers.
+
+    Notes
+    -----
+    During healing, callbacks that hold optimizer state or reload saved weights
+    (``LRScheduler``, ``Checkpoint``, ``LoadInitState``, ``TrainEndCheckpoint``,
+    ``EarlyStopping``) are switched off: a scheduler built for the old optimizer
+    fails on the new one (``KeyError: 'initial_lr'``) and ``Checkpoint(load_best=
+    True)`` would reload the unpruned weights. They are switched back on after, and
+    the new optimizer's parameter groups get an ``initial_lr``, so a later
+    ``net_.partial_fit`` works with them. ``predict``, ``predict_proba`` and
+    ``score`` run the pruned module on array input directly (one tensor, batched
+    ``torch.inference_mode``), without skorch's per-batch data loading.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sklearn.datasets import load_digits
+    >>> from skprune import LayerPruner
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = (X / 16).astype(np.float32)
+    >>> torch.manual_seed(0) and None
+    >>> module = torch.nn.Sequential(
+    ...     torch.nn.Linear(64, 128), torch.nn.ReLU(),
+    ...     torch.nn.Linear(128, 64), torch.nn.ReLU(),
+    ...     torch.nn.Linear(64, 10))
+    >>> net = NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss,
+    ...                           max_epochs=20, lr=0.1, verbose=0)
+    >>> pruner = LayerPruner(net, n_layers=1, random_state=0).fit(X, y)
+    >>> pruner.removed_layers_
+    ['2']
+    >>> pruner.net_.module_
+    Sequential(
+      (0): Linear(in_features=64, out_features=128, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=128, out_features=10, bias=True)
+    )
+    """
+
+    _parameter_constraints: dict = {
+        "net": [NeuralNet],
+        "n_layers": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+        ],
+        "importance": [StrOptions({"ablation", "kl", "angular"})],
+        "splice": [StrOptions({"auto", "identity"})],
+        "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "fine_tune_lr": [Interval(Real, 0, None, closed="neither")],
+        "tolerance": [Interval(Real, 0, None, closed="left"), None],
+        "layers": [list, None],
+        "prefit": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "calibration_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        net,
+        *,
+        n_layers=1,
+        importance="ablation",
+        splice="auto",
+        fine_tune_epochs=3,
+        fine_tune_lr=0.1,
+        tolerance=None,
+        layers=None,
+        prefit=False,
+        validation_fraction=0.1,
+        calibration_size=1024,
+        random_state=None,
+    ):
+        self.net = net
+        self.n_layers = n_layers
+        self.importance = importance
+        self.splice = splice
+        self.fine_tune_epochs = fine_tune_epochs
+        self.fine_tune_lr = fine_tune_lr
+        self.tolerance = tolerance
+        self.layers = layers
+        self.prefit = prefit
+        self.validation_fraction = validation_fraction
+        self.calibration_size = calibration_size
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Train (or copy) the net, remove its least important units, heal it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Training inputs (a numpy array, torch tensor or DataFrame).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, as the wrapped net expects them.
+
+        Returns
+        -------
+        self : object
+            The fitted pruner.
+        """
+        if self.prefit and not getattr(self.net, "initialized_", False):
+            raise ValueError("prefit=True needs a trained net: call net.fit first.")
+        start = time.perf_counter()
+        rng = check_random_state(self.random_state)
+        torch.manual_seed(rng.randint(np.iinfo(np.int32).max))
+        X = X.to_numpy() if hasattr(X, "to_numpy") else X
+        y = y.to_numpy() if hasattr(y, "to_numpy") else y
+        stratify = y if is_classifier(self.net) else None
+        X_train, X_valid, y_train, y_valid = train_test_split(
+            X,
+            y,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+        )
+        if self.prefit:
+            self.net_ = copy.deepcopy(self.net)
+        else:
+            self.net_ = clone(self.net).fit(X_train, y_train)
+        module = self.net_.module_
+        reference = next(module.parameters())
+        rows = rng.permutation(len(X_train))[: self.calibration_size]
+        self._calibration = _as_tensor(X_train[rows], reference)
+        self._valid = (_as_tensor(X_valid, reference), y_valid)
+        units = self._candidates(module)
+        limit = self._n_to_remove(units)
+        self.layer_importances_ = self._importances(module, units)
+        self.removed_layers_ = []
+        self.history_ = [self._record(0, None, float("nan"), start)]
+        baseline = self.history_[0]["score_before_healing"]
+        self._remove(units, limit, baseline, X_train, y_train, start)
+        self._make_self_contained()
+        del self._calibration, self._valid
+        return self
+
+    def _candidates(self, module):
+        units = find_units(module, self._calibration, self.layers)
+        if self.splice == "identity":
+            units = [u for u in units if u.kind == "identity"]
+        return units
+
+    def _n_to_remove(self, units):
+        if isinstance(self.n_layers, Integral):
+            wanted = self.n_layers
+        else:
+            wanted = max(1, int(self.n_layers * len(units)))
+        if wanted > len(units) and self.tolerance is None:
+            found = ", ".join(f"{u.name} ({u.kind})" for u in units) or "none"
+            raise ValueError(
+                f"n_layers={self.n_layers} asks for {wanted} units but the net has "
+                f"{len(units)} prunable units: {found}."
+            )
+        return min(wanted, len(units))
+
+    def _importances(self, module, units):
+        if self.importance == "angular":
+            return angular_importance(module, units, self._calibration)
+        if self.importance == "kl":
+            return kl_importance(
+                module, units, self._calibration, self._valid[0], self._distribution
+            )
+        return ablation_importance(module, units, self._calibration, self._loss)
+
+    def _distribution(self, output):
+        return self.net_._get_predict_nonlinearity()(output)
+
+    def _loss(self, module):
+        X_valid, y_valid = self._valid
+        output = forward(module, X_valid)
+        with torch.inference_mode():
+            return float(self.net_.get_loss(output, y_valid, training=False))
+
+    def _remove(self, units, limit, baseline, X_train, y_train, start):
+        """Remove up to ``limit`` units, one at a time, re-scoring after each."""
+        module = self.net_.module_
+        importances = self.layer_importances_
+        for step in range(1, limit + 1):
+            if step > 1:
+                units = self._candidates(module)
+                if not units:
+                    break
+                importances = self._importances(module, units)
+            unit = min(units, key=lambda u: importances[u.name])
+            saved = copy.deepcopy(module)
+            remove_unit(module, unit, self._calibration)
+            self._reset_optimizer()
+            before = self._score_module(module)
+            healed = self.tolerance is not None or step == limit
+            if healed:
+                self._heal(X_train, y_train)
+            record = self._record(step, unit.name, before, start, healed)
+            drop = (
+                baseline
+                - record["score_after_healing" if healed else "score_before_healing"]
+            )
+            if self.tolerance is not None and drop > self.tolerance:
+                self.net_.module_ = module = saved
+                self._reset_optimizer()
+                break
+            self.removed_layers_.append(unit.name)
+            self.history_.append(record)
+
+    def _reset_optimizer(self):
+        """A fresh optimizer on the current module (the old one holds dead tensors)."""
+        self.net_.initialize_optimizer()
+        for group in self.net_.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+
+    def _heal(self, X_train, y_train):
+        if self.fine_tune_epochs == 0:
+            return
+        net = self.net_
+        stateful = [
+            (n, cb) for n, cb in net.callbacks_ if isinstance(cb, _STATEFUL_CALLBACKS)
+        ]
+        lr = net.lr
+        net.set_params(
+            lr=lr * self.fine_tune_lr, **{f"callbacks__{n}": None for n, _ in stateful}
+        )
+        self._reset_optimizer()
+        net.partial_fit(X_train, y_train, epochs=self.fine_tune_epochs)
+        net.set_params(lr=lr, **{f"callbacks__{n}": cb for n, cb in stateful})
+        self._reset_optimizer()
+
+    def _record(self, step, removed, before, start, healed=False):
+        score = self._score_module(self.net_.module_)
+        return {
+            "step": step,
+            "removed": removed,
+            "n_parameters": sum(p.numel() for p in self.net_.module_.parameters()),
+            "score_before_healing": score if step == 0 else before,
+            "score_after_healing": score if healed else float("nan"),
+            "seconds": time.perf_counter() - start,
+        }
+
+    def _score_module(self, module):
+        X_valid, y_valid = self._valid
+        output = self._distribution(forward(module, X_valid)).cpu().numpy()
+        return self._metric(y_valid, output)
+
+    def _metric(self, y, output):
+        if is_classifier(self.net):
+            return float(accuracy_score(np.asarray(y), output.argmax(axis=1)))
+        return float(
+            r2_score(
+                np.asarray(y).reshape(len(output), -1), output.reshape(len(output), -1)
+            )
+        )
+
+    def _make_self_contained(self):
+        """Compact the module and make ``net_`` rebuild it as is, never full size."""
+        net = self.net_
+        drop_identities(net.module_)
+        for key in [k for k in vars(net) if k.startswith("module__")]:
+            delattr(net, key)
+            net._params_to_validate.discard(key)
+        net.module = net.module_
+        self._reset_optimizer()
+
+    @property
+    def classes_(self):
+        """Class labels of the wrapped classifier."""
+        return self.net_.classes_
+
+    def _proba(self, X):
+        check_is_fitted(self)
+        module = self.net_.module_
+        if isinstance(X, (np.ndarray, torch.Tensor)) or hasattr(X, "to_numpy"):
+            output = forward(module, _as_tensor(X, next(module.parameters())))
+            return self._distribution(output).cpu().numpy()
+        return self.net_.predict_proba(X)
+
+    def predict_proba(self, X):
+        """Output of the pruned net after its predict nonlinearity."""
+        return self._proba(X)
+
+    def predict(self, X):
+        """Class indices (classifiers) or outputs (regressors) of the pruned net."""
+        proba = self._proba(X)
+        return proba.argmax(axis=1) if is_classifier(self.net) else proba
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (classifiers) or R^2 (regressors) of the pruned net."""
+        if sample_weight is not None:
+            metric = accuracy_score if is_classifier(self.net) else r2_score
+            return float(metric(y, self.predict(X), sample_weight=sample_weight))
+        return self._metric(y, self._proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.net)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
+        tags.target_tags.required = True
+        return tags

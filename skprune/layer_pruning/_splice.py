@@ -1,0 +1,114 @@
+"""Removing a unit and closing the gap it leaves.
+
+- :func:`replace_with_identity`: a unit whose output has its input's shape becomes
+  ``nn.Identity`` (exact for a residual block ``x + f(x)`` whose ``f`` is dropped).
+- :func:`bridge_splice`: a ``Linear`` whose shapes differ is removed together with
+  the parameter-free modules after it, and the next ``Linear`` is replaced by one
+  affine map from the removed layer's input to the next layer's output, fitted by
+  (ridge-damped) least squares on calibration activations.
+- :func:`drop_identities` then deletes the identities from every ``nn.Sequential``,
+  so the pruned module has fewer modules as well as fewer parameters.
+"""
+
+import torch
+from torch import nn
+
+
+def _parent(module, name):
+    parent_name, _, attr = name.rpartition(".")
+    return (module.get_submodule(parent_name) if parent_name else module), attr
+
+
+def set_submodule(module, name, new):
+    """Put ``new`` at the dotted path ``name`` of ``module``."""
+    parent, attr = _parent(module, name)
+    if isinstance(parent, (nn.Sequential, nn.ModuleList)) and attr.isdigit():
+        parent[int(attr)] = new
+    else:
+        setattr(parent, attr, new)
+
+
+def replace_with_identity(module, name):
+    """Replace the submodule ``name`` by ``nn.Identity()``."""
+    set_submodule(module, name, nn.Identity())
+
+
+def capture(module, names, example):
+    """Inputs and outputs of the submodules ``names`` on ``example``."""
+    seen, handles = {}, []
+    for name in names:
+
+        def record(mod, inputs, output, name=name):
+            seen[name] = (inputs[0].detach(), output.detach())
+
+        handles.append(module.get_submodule(name).register_forward_hook(record))
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(example)
+    finally:
+        module.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def fit_affine(inputs, targets, ridge=1e-4):
+    """``W, b`` minimising ``|x W' + b - t|^2 + ridge * trace(x'x) / d * |W|^2``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skprune.layer_pruning._splice import fit_affine
+    >>> x = torch.randn(200, 3, dtype=torch.float64)
+    >>> W, b = fit_affine(x, x @ torch.tensor([[1.0, 2.0, 3.0]]).double().T + 5, 0.0)
+    >>> [round(v, 4) for v in W[0].tolist()], round(b.item(), 4)
+    ([1.0, 2.0, 3.0], 5.0)
+    """
+    x = torch.cat([inputs, torch.ones(len(inputs), 1, dtype=inputs.dtype)], dim=1)
+    x64, t64 = x.double(), targets.double()
+    gram = x64.T @ x64
+    penalty = ridge * torch.diagonal(gram)[:-1].mean()
+    gram[range(inputs.shape[1]), range(inputs.shape[1])] += penalty
+    solution = torch.linalg.solve(gram, x64.T @ t64)
+    weight, bias = solution[:-1].T, solution[-1]
+    return weight.to(targets.dtype), bias.to(targets.dtype)
+
+
+def bridge_splice(module, unit, calibration):
+    """Remove the bridge ``unit`` and fold the gap into its target ``Linear``."""
+    seen = capture(module, [unit.name, unit.target], calibration)
+    inputs, _ = seen[unit.name]
+    _, targets = seen[unit.target]
+    weight, bias = fit_affine(inputs.flatten(1), targets.flatten(1))
+    old = module.get_submodule(unit.target)
+    merged = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
+    merged = merged.to(device=old.weight.device, dtype=old.weight.dtype)
+    with torch.no_grad():
+        merged.weight.copy_(weight)
+        merged.bias.copy_(bias)
+    for name in unit.replaced:
+        replace_with_identity(module, name)
+    set_submodule(module, unit.target, merged)
+
+
+def remove_unit(module, unit, calibration):
+    """Remove ``unit`` from ``module`` in place, by its kind."""
+    if unit.kind == "identity":
+        replace_with_identity(module, unit.name)
+    else:
+        bridge_splice(module, unit, calibration)
+
+
+def drop_identities(module):
+    """Delete ``nn.Identity`` entries from every ``nn.Sequential`` of ``module``."""
+    for sub in list(module.modules()):
+        if isinstance(sub, nn.Sequential):
+            kept = [m for m in sub if not isinstance(m, nn.Identity)]
+            if len(kept) < len(sub) and kept:
+                for key in list(sub._modules):
+                    del sub._modules[key]
+                for i, m in enumerate(kept):
+                    sub.add_module(str(i), m)
+    return module

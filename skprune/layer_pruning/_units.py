@@ -1,0 +1,156 @@
+"""Finding the prunable units of a torch module.
+
+One forward pass on a calibration batch, with a forward hook on every submodule,
+records which modules run, in what order, and the shapes they read and write.
+From that record:
+
+- an **identity unit** is the outermost module that holds parameters, runs once,
+  and returns a tensor of the shape it reads (a residual block, a square layer, an
+  entry of a ``ModuleList``): it is removed exactly by replacing it with identity.
+  A residual block counts once, not again with the layers inside it; containers
+  (``nn.Sequential``, ``nn.ModuleList``) are looked into, never units themselves;
+- a **bridge unit** is a ``Linear`` layer of an ``nn.Sequential`` whose shapes
+  differ, followed (after parameter-free modules such as activations) by another
+  ``Linear``: it is removed by fitting one affine map from its input to the next
+  layer's output, which replaces the pair (``Linear(120, 84) -> ReLU ->
+  Linear(84, 10)`` becomes ``Linear(120, 10)``).
+
+The first and the last layer with parameters are never removed.
+"""
+
+import fnmatch
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
+@dataclass
+class Unit:
+    """A removable part of a module: its name, kind, and the modules it spans."""
+
+    name: str
+    kind: str  # "identity" or "bridge"
+    n_parameters: int
+    replaced: list = field(default_factory=list)  # bridge: modules set to identity
+    target: str = ""  # bridge: the Linear layer folded into
+
+
+def _n_parameters(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def _first_tensor(value):
+    if isinstance(value, torch.Tensor):
+        return value
+    if (
+        isinstance(value, (tuple, list))
+        and value
+        and isinstance(value[0], torch.Tensor)
+    ):
+        return value[0]
+    return None
+
+
+def trace(module, example):
+    """Run ``module`` on ``example``; returns {name: (calls, in shape, out shape)}
+    and the names of the leaf modules with parameters in the order they ran."""
+    record, order, handles = {}, [], []
+
+    def hook(name):
+        def record_call(mod, inputs, output):
+            x, y = _first_tensor(inputs), _first_tensor(output)
+            calls = record.get(name, (0, None, None))[0] + 1
+            shapes = (
+                None if x is None else tuple(x.shape[1:]),
+                None if y is None else tuple(y.shape[1:]),
+            )
+            record[name] = (calls, *shapes)
+            if not list(mod.children()) and _n_parameters(mod) and name not in order:
+                order.append(name)
+
+        return record_call
+
+    for name, sub in module.named_modules():
+        if name:
+            handles.append(sub.register_forward_hook(hook(name)))
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            module(example)
+    finally:
+        module.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return record, order
+
+
+def _contains(name, inner):
+    return inner == name or inner.startswith(name + ".")
+
+
+def find_units(module, example, patterns=None):
+    """The prunable units of ``module``, in the order they run on ``example``.
+
+    ``patterns`` (names or glob patterns) restricts the candidates.
+    """
+    record, order = trace(module, example)
+    protected = {order[0], order[-1]} if order else set()
+    units = []
+
+    def visit(name, sub):
+        calls, shape_in, shape_out = record.get(name, (0, None, None))
+        holds_protected = any(_contains(name, p) for p in protected)
+        if (
+            name
+            and not isinstance(sub, _CONTAINERS)
+            and calls == 1
+            and shape_in is not None
+            and shape_in == shape_out
+            and _n_parameters(sub)
+            and not holds_protected
+        ):
+            units.append(Unit(name, "identity", _n_parameters(sub)))
+            return
+        if isinstance(sub, nn.Sequential) and (calls == 1 or not name):
+            units.extend(_bridges(name, sub, record, protected))
+        for child_name, child in sub.named_children():
+            visit(f"{name}.{child_name}" if name else child_name, child)
+
+    visit("", module)
+    seen, unique = set(), []
+    for unit in units:  # a bridge layer may also be found as a child: keep once
+        if unit.name not in seen:
+            seen.add(unit.name)
+            unique.append(unit)
+    rank = {name: i for i, name in enumerate(record)}
+    unique.sort(key=lambda unit: rank.get(unit.name, len(rank)))
+    if patterns is not None:
+        unique = [
+            u for u in unique if any(fnmatch.fnmatch(u.name, p) for p in patterns)
+        ]
+    return unique
+
+
+def _bridges(prefix, sequential, record, protected):
+    children = list(sequential.named_children())
+    full = [(f"{prefix}.{n}" if prefix else n, m) for n, m in children]
+    for i, (name, layer) in enumerate(full):
+        if not isinstance(layer, nn.Linear) or name in protected:
+            continue
+        if layer.in_features == layer.out_features or record.get(name, (0,))[0] != 1:
+            continue
+        between = []
+        for next_name, nxt in full[i + 1 :]:
+            if isinstance(nxt, nn.Linear):
+                yield Unit(
+                    name, "bridge", _n_parameters(layer), [name, *between], next_name
+                )
+                break
+            if _n_parameters(nxt):
+                break
+            between.append(next_name)
