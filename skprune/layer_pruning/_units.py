@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
 
