@@ -74,10 +74,10 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         or ``1 - cos`` between a unit's input and output (one forward pass).
 
     splice : {"auto", "identity"}, default="auto"
-        ``"auto"`` removes units whose shapes match by identity and bridges the
-        others (``Linear`` layers of an ``nn.Sequential``) with a least-squares
-        affine map folded into the next ``Linear``; ``"identity"`` only considers
-        the former.
+        ``"auto"`` bridges a ``Linear`` of an ``nn.Sequential`` that a ``Linear``
+        follows with a least-squares affine map folded into that next layer, and
+        replaces other units whose shapes match (residual blocks) by identity;
+        ``"identity"`` only replaces units by identity.
 
     fine_tune_epochs : int, default=3
         Epochs of ``partial_fit`` after removal (healing); 0 disables it.
@@ -135,9 +135,10 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
     (``LRScheduler``, ``Checkpoint``, ``LoadInitState``, ``TrainEndCheckpoint``,
     ``EarlyStopping``) are switched off: a scheduler built for the old optimizer
     fails on the new one (``KeyError: 'initial_lr'``) and ``Checkpoint(load_best=
-    True)`` would reload the unpruned weights. They are switched back on after, and
-    the new optimizer's parameter groups get an ``initial_lr``, so a later
-    ``net_.partial_fit`` works with them. ``predict``, ``predict_proba`` and
+    True)`` would reload the unpruned weights. They are switched back on after;
+    checkpoints are saved again with the pruned net and the new optimizer's
+    parameter groups get an ``initial_lr``, so a later ``net_.partial_fit`` works
+    with them. ``predict``, ``predict_proba`` and
     ``score`` run the pruned module on array input directly (one tensor, batched
     ``torch.inference_mode``), without skorch's per-batch data loading.
 
@@ -267,10 +268,9 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _candidates(self, module):
-        units = find_units(module, self._calibration, self.layers)
-        if self.splice == "identity":
-            units = [u for u in units if u.kind == "identity"]
-        return units
+        return find_units(
+            module, self._calibration, self.layers, bridges=self.splice == "auto"
+        )
 
     def _n_to_remove(self, units):
         if isinstance(self.n_layers, Integral):
@@ -343,17 +343,23 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         if self.fine_tune_epochs == 0:
             return
         net = self.net_
-        stateful = [
-            (n, cb) for n, cb in net.callbacks_ if isinstance(cb, _STATEFUL_CALLBACKS)
+        callbacks, lr = net.callbacks_, net.lr
+        net.callbacks_ = [
+            (name, cb)
+            for name, cb in callbacks
+            if not isinstance(cb, _STATEFUL_CALLBACKS)
         ]
-        lr = net.lr
-        net.set_params(
-            lr=lr * self.fine_tune_lr, **{f"callbacks__{n}": None for n, _ in stateful}
-        )
+        net.set_params(lr=lr * self.fine_tune_lr)
         self._reset_optimizer()
-        net.partial_fit(X_train, y_train, epochs=self.fine_tune_epochs)
-        net.set_params(lr=lr, **{f"callbacks__{n}": cb for n, cb in stateful})
-        self._reset_optimizer()
+        try:
+            net.partial_fit(X_train, y_train, epochs=self.fine_tune_epochs)
+        finally:
+            net.callbacks_ = callbacks
+            net.set_params(lr=lr)
+            self._reset_optimizer()
+        for _, callback in callbacks:  # saved weights must be the pruned ones now
+            if isinstance(callback, (Checkpoint, TrainEndCheckpoint)):
+                callback.save_model(net)
 
     def _record(self, step, removed, before, start, healed=False):
         score = self._score_module(self.net_.module_)

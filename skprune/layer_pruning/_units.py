@@ -9,10 +9,10 @@ From that record:
   entry of a ``ModuleList``): it is removed exactly by replacing it with identity.
   A residual block counts once, not again with the layers inside it; containers
   (``nn.Sequential``, ``nn.ModuleList``) are looked into, never units themselves;
-- a **bridge unit** is a ``Linear`` layer of an ``nn.Sequential`` whose shapes
-  differ, followed (after parameter-free modules such as activations) by another
-  ``Linear``: it is removed by fitting one affine map from its input to the next
-  layer's output, which replaces the pair (``Linear(120, 84) -> ReLU ->
+- a **bridge unit** is a ``Linear`` layer of an ``nn.Sequential`` followed (after
+  parameter-free modules such as activations) by another ``Linear``: it is
+  removed by fitting one affine map from its input to the next layer's output,
+  which replaces the pair (``Linear(120, 84) -> ReLU ->
   Linear(84, 10)`` becomes ``Linear(120, 10)``).
 
 The first and the last layer with parameters are never removed.
@@ -92,10 +92,14 @@ def _contains(name, inner):
     return inner == name or inner.startswith(name + ".")
 
 
-def find_units(module, example, patterns=None):
+def find_units(module, example, patterns=None, bridges=True):
     """The prunable units of ``module``, in the order they run on ``example``.
 
-    ``patterns`` (names or glob patterns) restricts the candidates.
+    ``patterns`` (names or glob patterns) restricts the candidates. A ``Linear``
+    of an ``nn.Sequential`` followed by another ``Linear`` is a bridge unit even
+    when it is square (the least-squares bridge is the best affine stand-in, of
+    which identity is one); with ``bridges=False`` square layers are identity
+    units and shape-changing ones are not units.
     """
     record, order = trace(module, example)
     protected = {order[0], order[-1]} if order else set()
@@ -115,7 +119,7 @@ def find_units(module, example, patterns=None):
         ):
             units.append(Unit(name, "identity", _n_parameters(sub)))
             return
-        if isinstance(sub, nn.Sequential) and (calls == 1 or not name):
+        if bridges and isinstance(sub, nn.Sequential) and (calls == 1 or not name):
             units.extend(_bridges(name, sub, record, protected))
         for child_name, child in sub.named_children():
             visit(f"{name}.{child_name}" if name else child_name, child)
@@ -141,7 +145,7 @@ def _bridges(prefix, sequential, record, protected):
     for i, (name, layer) in enumerate(full):
         if not isinstance(layer, nn.Linear) or name in protected:
             continue
-        if layer.in_features == layer.out_features or record.get(name, (0,))[0] != 1:
+        if record.get(name, (0,))[0] != 1:
             continue
         between = []
         for next_name, nxt in full[i + 1 :]:

@@ -1,0 +1,214 @@
+import copy
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from skorch import NeuralNetRegressor
+from skorch.callbacks import Checkpoint, LRScheduler
+from torch import nn
+
+from skprune import LayerPruner
+from skprune.layer_pruning import find_units
+from skprune.layer_pruning._importance import ablation_importance, angular_importance
+
+from .conftest import ResidualMLP, lenet_head, make_net
+
+
+def _n_parameters(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("importance", ["ablation", "kl", "angular"])
+def test_removes_blocks_keeps_accuracy_and_shrinks_the_module(
+    digits, trained_residual, importance
+):
+    X, y = digits
+    unpruned = trained_residual.score(X, y)
+    pruner = LayerPruner(
+        trained_residual, n_layers=2, importance=importance, prefit=True, random_state=0
+    ).fit(X, y)
+    assert len(pruner.removed_layers_) == 2
+    assert set(pruner.layer_importances_) == {f"blocks.{i}" for i in range(4)}
+    assert _n_parameters(pruner.net_.module_) == _n_parameters(
+        trained_residual.module_
+    ) - 2 * 2 * (32 * 32 + 32)
+    assert pruner.score(X, y) > unpruned - 0.03
+    assert [r["step"] for r in pruner.history_] == [0, 1, 2]
+    assert pruner.history_[-1]["n_parameters"] < pruner.history_[0]["n_parameters"]
+    assert np.isfinite(pruner.history_[-1]["score_after_healing"])
+    np.testing.assert_array_equal(pruner.classes_, np.arange(10))
+
+
+def test_the_given_net_is_never_changed(digits, trained_residual):
+    before = copy.deepcopy(trained_residual.module_.state_dict())
+    LayerPruner(trained_residual, n_layers=1, prefit=True).fit(*digits)
+    after = trained_residual.module_.state_dict()
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_a_block_that_does_nothing_is_scored_least_important(trained_residual, digits):
+    module = copy.deepcopy(trained_residual.module_)
+    with torch.no_grad():
+        module.blocks[1].outer.weight.zero_()
+        module.blocks[1].outer.bias.zero_()
+    X = torch.as_tensor(digits[0][:256])
+    units = find_units(module, X)
+    angular = angular_importance(module, units, X)
+    assert min(angular, key=angular.get) == "blocks.1"
+    assert angular["blocks.1"] == pytest.approx(0.0, abs=1e-9)
+
+    def loss(m):
+        return float(
+            nn.functional.cross_entropy(m(X), torch.as_tensor(digits[1][:256]))
+        )
+
+    ablation = ablation_importance(module, units, X, loss)
+    assert (
+        abs(ablation["blocks.1"])
+        < 1e-6
+        < min(v for k, v in ablation.items() if k != "blocks.1")
+    )
+
+
+def test_lenet_head_becomes_one_layer_shorter(digits):
+    torch.manual_seed(0)
+    net = make_net(lenet_head())
+    pruner = LayerPruner(net, n_layers=1, random_state=0).fit(*digits)
+    assert pruner.removed_layers_ == ["2"]
+    layers = [m for m in pruner.net_.module_ if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in layers] == [(64, 120), (120, 10)]
+    assert pruner.score(*digits) > 0.9
+
+
+def test_the_optimizer_trains_the_pruned_module(digits, trained_residual):
+    pruner = LayerPruner(trained_residual, n_layers=1, prefit=True).fit(*digits)
+    net = pruner.net_
+    in_optimizer = {id(p) for g in net.optimizer_.param_groups for p in g["params"]}
+    assert {id(p) for p in net.module_.parameters()} == in_optimizer
+    before = [p.detach().clone() for p in net.module_.parameters()]
+    net.partial_fit(*digits, epochs=1)
+    assert all(
+        not torch.equal(a, b)
+        for a, b in zip(before, net.module_.parameters(), strict=True)
+    )
+
+
+def test_lr_scheduler_and_checkpoint_callbacks_survive_healing(digits, tmp_path):
+    torch.manual_seed(0)
+    net = make_net(
+        ResidualMLP,
+        max_epochs=4,
+        callbacks=[
+            ("sched", LRScheduler(policy="StepLR", step_size=1, gamma=0.9)),
+            (
+                "ckpt",
+                Checkpoint(
+                    monitor="train_loss_best", load_best=True, dirname=str(tmp_path)
+                ),
+            ),
+        ],
+    )
+    pruner = LayerPruner(net, n_layers=2, fine_tune_epochs=2, random_state=0).fit(
+        *digits
+    )
+    assert len(pruner.removed_layers_) == 2
+    pruner.net_.partial_fit(*digits, epochs=1)  # later training works too
+    assert dict(pruner.net_.callbacks_)["sched"] is not None
+
+
+def test_clone_gives_unfitted_and_pickle_predicts_identically(digits, trained_residual):
+    pruner = LayerPruner(trained_residual, n_layers=2, prefit=True).fit(*digits)
+    assert not hasattr(clone(pruner), "net_")
+    restored = pickle.loads(pickle.dumps(pruner))
+    np.testing.assert_array_equal(
+        restored.predict_proba(digits[0]), pruner.predict_proba(digits[0])
+    )
+
+
+def test_pruned_net_is_self_contained(digits, trained_residual):
+    pruner = LayerPruner(trained_residual, n_layers=2, prefit=True).fit(*digits)
+    rebuilt = clone(pruner.net_).initialize()
+    assert _n_parameters(rebuilt.module_) == _n_parameters(pruner.net_.module_)
+    assert "module__width" not in pruner.net_.get_params()
+
+
+def test_lean_predict_matches_skorch_predict(digits, trained_residual):
+    pruner = LayerPruner(trained_residual, n_layers=1, prefit=True).fit(*digits)
+    X = digits[0]
+    np.testing.assert_allclose(
+        pruner.predict_proba(X), pruner.net_.predict_proba(X), atol=1e-6
+    )
+    np.testing.assert_array_equal(pruner.predict(X), pruner.net_.predict(X))
+
+
+def test_tolerance_keeps_the_score_within_it(digits, trained_residual):
+    pruner = LayerPruner(
+        trained_residual, n_layers=1.0, tolerance=0.01, prefit=True, random_state=0
+    ).fit(*digits)
+    baseline = pruner.history_[0]["score_before_healing"]
+    assert all(baseline - r["score_after_healing"] <= 0.01 for r in pruner.history_[1:])
+    assert len(pruner.removed_layers_) == len(pruner.history_) - 1
+
+
+def test_regressor_with_label_free_importance():
+    X, y = load_diabetes(return_X_y=True)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    y = ((y - y.mean()) / y.std()).astype(np.float32).reshape(-1, 1)
+    module = nn.Sequential(
+        nn.Linear(10, 32),
+        nn.ReLU(),
+        nn.Linear(32, 32),
+        nn.ReLU(),
+        nn.Linear(32, 32),
+        nn.ReLU(),
+        nn.Linear(32, 1),
+    )
+    torch.manual_seed(0)
+    net = NeuralNetRegressor(
+        module,
+        lr=0.01,
+        max_epochs=60,
+        train_split=None,
+        verbose=0,
+        optimizer=torch.optim.Adam,
+    )
+    pruner = LayerPruner(net, n_layers=1, importance="kl", random_state=0).fit(X, y)
+    assert len(pruner.removed_layers_) == 1
+    assert pruner.score(X, y) > 0.4
+
+
+def test_grid_search_in_a_pipeline(digits):
+    X, y = digits
+    net = make_net(ResidualMLP, max_epochs=8)
+    pipe = make_pipeline(FunctionTransformer(), LayerPruner(net, fine_tune_epochs=1))
+    search = GridSearchCV(
+        pipe,
+        {
+            "layerpruner__n_layers": [1, 2],
+            "layerpruner__importance": ["ablation", "angular"],
+            "layerpruner__net__lr": [3e-3],
+            "layerpruner__net__max_epochs": [8],
+        },
+        cv=2,
+    ).fit(X[:600], y[:600])
+    assert search.best_score_ > 0.7
+    assert search.best_estimator_[-1].net_.max_epochs == 8
+
+
+def test_bad_input(digits, trained_residual):
+    X, y = digits
+    with pytest.raises(TypeError, match="net"):
+        LayerPruner(nn.Linear(3, 3)).fit(X, y)
+    with pytest.raises(ValueError, match="prefit=True needs a trained net"):
+        LayerPruner(make_net(ResidualMLP), prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"4 prunable units: blocks.0 \(identity\)"):
+        LayerPruner(trained_residual, n_layers=5, prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match="importance"):
+        LayerPruner(trained_residual, importance="taylor", prefit=True).fit(X, y)
