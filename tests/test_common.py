@@ -1,6 +1,11 @@
-"""scikit-learn's estimator checks over every public estimator, with no expected
-failures."""
+"""scikit-learn's estimator checks over every public estimator.
 
+No estimator has expected failures. LayerPruner is checked with a small residual net
+whose input layer is lazy (any number of features) and whose output layer has room
+for the checks' classes.
+"""
+
+import torch
 from sklearn.linear_model import (
     LinearRegression,
     LogisticRegression,
@@ -10,8 +15,10 @@ from sklearn.linear_model import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from skorch import NeuralNetClassifier
+from torch import nn
 
-from skprune import FeaturePruner, WeightPruner
+from skprune import FeaturePruner, LayerPruner, WeightPruner
 
 ESTIMATORS = [
     FeaturePruner(),
@@ -28,6 +35,42 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+class _Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(16, 16)
+
+    def forward(self, x):
+        return x + self.inner(torch.relu(x))
+
+
+class _SmallNet(nn.Module):
+    """Any number of inputs (LazyLinear), up to 5 classes, one residual block."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.LazyLinear(16)
+        self.block = _Residual()
+        self.tail = nn.Linear(16, 5)
+
+    def forward(self, x):
+        return self.tail(self.block(torch.relu(self.head(x.float()))))
+
+
+LAYER_PRUNER = LayerPruner(
+    NeuralNetClassifier(
+        _SmallNet,
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=40,
+        lr=0.1,
+        train_split=None,
+        verbose=0,
+    ),
+    fine_tune_epochs=5,
+    random_state=0,
+)
+
+
+@parametrize_with_checks([*ESTIMATORS, LAYER_PRUNER])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

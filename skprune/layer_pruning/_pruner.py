@@ -10,7 +10,8 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import (
     Checkpoint,
@@ -237,14 +238,12 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         start = time.perf_counter()
         rng = check_random_state(self.random_state)
         torch.manual_seed(rng.randint(np.iinfo(np.int32).max))
-        X = X.to_numpy() if hasattr(X, "to_numpy") else X
-        y = y.to_numpy() if hasattr(y, "to_numpy") else y
-        stratify = y if is_classifier(self.net) else None
+        X, y = self._validate_fit_data(X, y)
         X_train, X_valid, y_train, y_valid = train_test_split(
             X,
             y,
             test_size=self.validation_fraction,
-            stratify=stratify,
+            stratify=self._stratify(y),
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
         if self.prefit:
@@ -256,6 +255,7 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         rows = rng.permutation(len(X_train))[: self.calibration_size]
         self._calibration = _as_tensor(X_train[rows], reference)
         self._valid = (_as_tensor(X_valid, reference), y_valid)
+        self._check_outputs(module)
         units = self._candidates(module)
         limit = self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
@@ -266,6 +266,36 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         self._make_self_contained()
         del self._calibration, self._valid
         return self
+
+    def _validate_fit_data(self, X, y):
+        """Arrays as the net takes them; class labels encoded as 0..n_classes-1."""
+        classifier = is_classifier(self.net)
+        X, y = validate_data(
+            self, X, y, dtype="numeric", allow_nd=True, multi_output=not classifier
+        )
+        if classifier:
+            check_classification_targets(y)
+            self._classes, y = np.unique(y, return_inverse=True)
+            y = y.astype(np.int64)
+        return X, y
+
+    def _check_outputs(self, module):
+        if not is_classifier(self.net):
+            return
+        n_outputs = forward(module, self._calibration[:1]).shape[-1]
+        if n_outputs < len(self._classes):
+            raise ValueError(
+                f"The net outputs {n_outputs} scores per sample but y has "
+                f"{len(self._classes)} classes; size the module's output layer to "
+                "the number of classes."
+            )
+
+    def _stratify(self, y):
+        if not is_classifier(self.net):
+            return None
+        counts = np.bincount(y)
+        n_valid = int(np.ceil(self.validation_fraction * len(y)))
+        return y if counts.min() >= 2 and n_valid >= len(counts) else None
 
     def _candidates(self, module):
         return find_units(
@@ -378,6 +408,7 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         return self._metric(y_valid, output)
 
     def _metric(self, y, output):
+        """Score of outputs against encoded targets (class indices for classifiers)."""
         if is_classifier(self.net):
             return float(accuracy_score(np.asarray(y), output.argmax(axis=1)))
         return float(
@@ -398,11 +429,14 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
 
     @property
     def classes_(self):
-        """Class labels of the wrapped classifier."""
-        return self.net_.classes_
+        """Class labels seen in ``fit`` (``predict`` returns them)."""
+        check_is_fitted(self)
+        return self._classes
 
     def _proba(self, X):
         check_is_fitted(self)
+        if not isinstance(X, torch.Tensor):
+            X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
         module = self.net_.module_
         if isinstance(X, (np.ndarray, torch.Tensor)) or hasattr(X, "to_numpy"):
             output = forward(module, _as_tensor(X, next(module.parameters())))
@@ -410,20 +444,33 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         return self.net_.predict_proba(X)
 
     def predict_proba(self, X):
-        """Output of the pruned net after its predict nonlinearity."""
-        return self._proba(X)
+        """Output of the pruned net after its predict nonlinearity.
+
+        For a classifier, one column per class of ``classes_``: a net with more
+        outputs than the classes seen in ``fit`` has the extra columns dropped and
+        the rows renormalised.
+        """
+        proba = self._proba(X)
+        if is_classifier(self.net) and proba.shape[1] > len(self._classes):
+            proba = proba[:, : len(self._classes)]
+            proba = proba / proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X):
-        """Class indices (classifiers) or outputs (regressors) of the pruned net."""
+        """Class labels (classifiers) or outputs (regressors) of the pruned net."""
         proba = self._proba(X)
-        return proba.argmax(axis=1) if is_classifier(self.net) else proba
+        if is_classifier(self.net):  # outputs beyond the classes seen never win
+            return self._classes[proba[:, : len(self._classes)].argmax(axis=1)]
+        return proba
 
     def score(self, X, y, sample_weight=None):
         """Accuracy (classifiers) or R^2 (regressors) of the pruned net."""
-        if sample_weight is not None:
-            metric = accuracy_score if is_classifier(self.net) else r2_score
-            return float(metric(y, self.predict(X), sample_weight=sample_weight))
-        return self._metric(y, self._proba(X))
+        predicted = self.predict(X)
+        if is_classifier(self.net):
+            return float(accuracy_score(y, predicted, sample_weight=sample_weight))
+        y = np.asarray(y).reshape(len(predicted), -1)
+        predicted = predicted.reshape(len(predicted), -1)
+        return float(r2_score(y, predicted, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
