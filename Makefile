@@ -25,6 +25,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_feature_scoring.py
 	$(PY) bench/bench_weight_pruning.py
+	$(PY) bench/bench_layer_pruning.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

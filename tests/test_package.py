@@ -22,3 +22,25 @@ def test_demo_prints_ranking_and_accuracies(capsys):
     out = capsys.readouterr().out
     assert "worst perimeter" in out and "patient_id" in out
     assert "kept" in out and "accuracy" in out
+
+
+def test_layer_pruner_without_torch_names_the_extra():
+    code = (
+        "import sys, importlib.abc\n"
+        "class NoTorch(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'skorch'):\n"
+        "            raise ImportError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "import skprune\n"
+        "try:\n"
+        "    skprune.LayerPruner\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert 'pip install "skprune[torch]"' in out.stdout
+
+
+def test_layer_pruner_loads_lazily():
+    assert skprune.LayerPruner.__module__ == "skprune.layer_pruning._pruner"

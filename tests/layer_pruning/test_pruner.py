@@ -64,6 +64,7 @@ def test_a_block_that_does_nothing_is_scored_least_important(trained_residual, d
     assert min(angular, key=angular.get) == "blocks.1"
     assert angular["blocks.1"] == pytest.approx(0.0, abs=1e-9)
 
+    @torch.no_grad()
     def loss(m):
         return float(
             nn.functional.cross_entropy(m(X), torch.as_tensor(digits[1][:256]))
