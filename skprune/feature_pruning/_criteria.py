@@ -254,6 +254,25 @@ def adjusted_gain(table, criterion="entropy"):
     return gain(table) - expected(table)
 
 
+def g_statistic(table):
+    """The uncorrected G statistic ``2 n ln(2) I(x; y)`` and its degrees of freedom.
+
+    Differences of it are exact: ``G((x, z); y) - G(z; y) = 2 n ln(2) I(x; y | z)``,
+    the statistic of the conditional G-test.
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._criteria import g_statistic
+    >>> g, dof = g_statistic([[30, 10], [10, 30]])
+    >>> round(g, 2), dof
+    (20.93, 1)
+    """
+    table = _compact(table)
+    r, c = table.shape
+    g = 2.0 * float(table.sum()) * math.log(2) * information_gain(table)
+    return g, (r - 1) * (c - 1)
+
+
 def g_test(table):
     """G-test of independence, with Williams' correction for sparse tables.
 
@@ -279,12 +298,10 @@ def g_test(table):
     1.0
     """
     table = _compact(table)
-    r, c = table.shape
-    dof = (r - 1) * (c - 1)
+    g, dof = g_statistic(table)
     if dof == 0:
         return 0.0, 0, 1.0
     n = table.sum()
-    g = 2.0 * n * math.log(2) * information_gain(table)
     rows, cols = table.sum(axis=1), table.sum(axis=0)
     q = 1.0 + (n * (1.0 / rows).sum() - 1) * (n * (1.0 / cols).sum() - 1) / (
         6.0 * n * dof

@@ -1,5 +1,6 @@
 """FeaturePruner: drop the columns of a table that tell nothing about the target."""
 
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,6 +29,7 @@ from skprune.utils._validation import (
     check_frame,
     check_target,
     numba_threads,
+    report,
     resolve_count,
     resolve_threshold,
 )
@@ -110,6 +112,9 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Threads of the counting kernel. ``None`` or ``-1`` use every core.
 
+    verbose : int, default=0
+        Print a line per pruning step (0: silent).
+
     Attributes
     ----------
     scores_ : ndarray of shape (n_features_in_,)
@@ -179,6 +184,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         "redundancy": [StrOptions({"mrmr", "jmi"}), None],
         "alpha": [Interval(Real, 0, 1, closed="neither")],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -191,6 +197,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         redundancy=None,
         alpha=0.05,
         n_jobs=None,
+        verbose=0,
     ):
         self.criterion = criterion
         self.threshold = threshold
@@ -199,6 +206,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         self.redundancy = redundancy
         self.alpha = alpha
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -221,6 +229,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         self : object
             The fitted pruner.
         """
+        start = time.perf_counter()
         X, y = self._validate_fit_data(X, y)
         weights = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -240,6 +249,17 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
+        report(
+            self,
+            f"scored {self.n_features_in_} columns by {self.criterion} in "
+            f"{time.perf_counter() - start:.2f} s; kept {len(order)}"
+            + (
+                f" ({self.redundancy} order: "
+                f"{[str(self._input_features()[i]) for i in order]})"
+                if self.redundancy
+                else ""
+            ),
+        )
         return self
 
     def _validate_fit_data(self, X, y):
@@ -274,6 +294,11 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         else:
             candidates, alpha = passing, None
         return jmi_order(pairs, self.scores_, candidates, limit, alpha)
+
+    def _input_features(self):
+        return getattr(
+            self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+        )
 
     def _get_support_mask(self):
         check_is_fitted(self)

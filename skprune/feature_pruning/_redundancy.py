@@ -22,7 +22,7 @@ mRMR implementations rank constant noise columns first cannot happen here).
 import numpy as np
 from scipy.special import chdtrc
 
-from skprune.feature_pruning._criteria import adjusted_gain, g_test
+from skprune.feature_pruning._criteria import adjusted_gain, g_statistic, g_test
 
 
 def _pair_table(codes, n_levels, f, g, weights):
@@ -53,7 +53,7 @@ class PairScores:
         return adjusted_gain(table, self.criterion)
 
     def joint(self, f, g):
-        """(adjusted gain, G statistic, dof) of the pair ``(f, g)`` about ``y``."""
+        """(adjusted gain, Williams-corrected G, dof, raw G) of the pair about ``y``."""
         key = (min(f, g), max(f, g))
         if key not in self._joint:
             f, g = key
@@ -66,13 +66,15 @@ class PairScores:
             )
             table = flat.reshape(-1, n_classes)
             statistic, dof, _ = g_test(table)
-            self._joint[key] = (adjusted_gain(table, self.criterion), statistic, dof)
+            raw, _ = g_statistic(table)
+            gain = adjusted_gain(table, self.criterion)
+            self._joint[key] = (gain, statistic, dof, raw)
         return self._joint[key]
 
     def marginal(self, f):
-        """(G statistic, dof) of column ``f`` alone about ``y``."""
+        """(raw G statistic, dof) of column ``f`` alone about ``y``."""
         if f not in self._marginal:
-            self._marginal[f] = g_test(self.tables[f])[:2]
+            self._marginal[f] = g_statistic(self.tables[f])
         return self._marginal[f]
 
     def conditional_test(self, f, given):
@@ -81,7 +83,7 @@ class PairScores:
         ``G((f, s); y) - G(s; y) = 2 n I(f; y | s)`` is the conditional G statistic,
         with the difference of the degrees of freedom. Returns its p-value.
         """
-        stats = [self.joint(f, s)[1] - self.marginal(s)[0] for s in given]
+        stats = [self.joint(f, s)[3] - self.marginal(s)[0] for s in given]
         dofs = [self.joint(f, s)[2] - self.marginal(s)[1] for s in given]
         return chdtrc(max(np.mean(dofs), 1.0), max(np.mean(stats), 0.0))
 
@@ -129,7 +131,7 @@ def jmi_order(pairs, relevance, candidates, limit, alpha):
         ((f, g) for i, f in enumerate(remaining) for g in remaining[i + 1 :]),
         key=lambda pair: pairs.joint(*pair)[0],
     )
-    pair_gain, pair_statistic, pair_dof = pairs.joint(*best_pair)
+    pair_gain, pair_statistic, pair_dof, _ = pairs.joint(*best_pair)
     n_pairs = len(remaining) * (len(remaining) - 1) / 2
     if not pair_gain > 0 or (
         alpha is not None and chdtrc(pair_dof, pair_statistic) > alpha / n_pairs

@@ -30,6 +30,7 @@ from skprune.layer_pruning._importance import (
 from skprune.layer_pruning._splice import drop_identities, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
+from skprune.utils._validation import report
 
 # Callbacks that hold optimizer state or reload saved weights: off while healing.
 _STATEFUL_CALLBACKS = (
@@ -108,6 +109,9 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split, the calibration rows and torch.
 
+    verbose : int, default=0
+        Print a line per pruning step (0: silent).
+
     Attributes
     ----------
     net_ : skorch.NeuralNet
@@ -185,6 +189,7 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "calibration_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -202,6 +207,7 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         validation_fraction=0.1,
         calibration_size=1024,
         random_state=None,
+        verbose=0,
     ):
         self.net = net
         self.n_layers = n_layers
@@ -215,6 +221,7 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.calibration_size = calibration_size
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -362,6 +369,13 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
                 break
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
+            report(
+                self,
+                f"step {step}: removed {unit.name} ({unit.kind}), "
+                f"{record['n_parameters']:,} parameters, score "
+                f"{record['score_before_healing']:.4f} -> healed "
+                f"{record['score_after_healing']:.4f}, {record['seconds']:.2f} s",
+            )
 
     def _reset_optimizer(self):
         """A fresh optimizer on the current module (the old one holds dead tensors)."""

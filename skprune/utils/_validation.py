@@ -90,3 +90,9 @@ def numba_threads(n_jobs):
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def report(estimator, message):
+    """Print ``message`` for ``estimator`` when its ``verbose`` is on."""
+    if estimator.verbose:
+        print(f"[{type(estimator).__name__}] {message}", flush=True)

@@ -26,6 +26,7 @@ from skprune.utils._compat import (
     _check_y,
     _fit_context,
 )
+from skprune.utils._validation import report
 from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
@@ -136,6 +137,9 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds ``method="random"`` and the validation split.
 
+    verbose : int, default=0
+        Print a line per pruning step (0: silent).
+
     Attributes
     ----------
     estimator_ : estimator
@@ -203,6 +207,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         "block_fraction": [Interval(Real, 0, 1, closed="right")],
         "damping": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -219,6 +224,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         block_fraction=0.02,
         damping=1e-3,
         random_state=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.sparsity = sparsity
@@ -231,6 +237,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         self.block_fraction = block_fraction
         self.damping = damping
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -344,6 +351,13 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
                 self._install(problem, coef, intercept, alive)
                 break
             self.history_.append(record)
+            report(
+                self,
+                f"step {step}/{len(targets)}: sparsity {record['sparsity']:.3f}, "
+                f"{record['n_nonzero']} nonzero, train score "
+                f"{record['train_score']:.4f}, validation score "
+                f"{record['validation_score']:.4f}, {record['seconds']:.2f} s",
+            )
 
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
         block = max(1, int(self.block_fraction * n_units))

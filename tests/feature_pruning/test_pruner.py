@@ -293,3 +293,13 @@ def test_transform_checks_columns():
         pruner.transform(X[:, :5])
     with pytest.raises(ValueError, match="feature names"):
         pruner.transform(frame.rename(columns={"c0": "other"}))
+
+
+def test_verbose_reports_the_scoring_and_the_order(capsys):
+    X, y = _informative_data(n_samples=500, n_features=8)
+    FeaturePruner(redundancy="mrmr", verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.startswith("[FeaturePruner] scored 8 columns by entropy")
+    assert "mrmr order: ['x" in out
+    FeaturePruner().fit(X, y)
+    assert capsys.readouterr().out == ""

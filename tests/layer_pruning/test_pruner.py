@@ -213,3 +213,11 @@ def test_bad_input(digits, trained_residual):
         LayerPruner(trained_residual, n_layers=5, prefit=True).fit(X, y)
     with pytest.raises(ValueError, match="importance"):
         LayerPruner(trained_residual, importance="taylor", prefit=True).fit(X, y)
+
+
+def test_verbose_prints_each_removal(digits, trained_residual, capsys):
+    LayerPruner(trained_residual, n_layers=2, prefit=True, verbose=1).fit(*digits)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("[LayerPruner] step 1: removed blocks.")
+    assert "healed" in lines[1]

@@ -275,3 +275,12 @@ def test_bad_parameters_raise_clear_errors(params, match):
     X, y = _wine()
     with pytest.raises(ValueError, match=match):
         WeightPruner(LogisticRegression(), **params).fit(X, y)
+
+
+def test_verbose_prints_a_line_per_step(capsys):
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    WeightPruner(model, n_steps=3, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[-1].startswith("[WeightPruner] step 3/3: sparsity 0.900")
