@@ -117,14 +117,14 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    scores_ : ndarray of shape (n_features_in_,)
+    scores_ : ndarray of shape (n_features,)
         Bias-adjusted gain of each column (higher = more important; near zero or
         below for an uninformative column).
 
-    pvalues_ : ndarray of shape (n_features_in_,)
+    pvalues_ : ndarray of shape (n_features,)
         P-values of the G-test of independence between each column and the target.
 
-    support_ : ndarray of shape (n_features_in_,) of bool
+    support_ : ndarray of shape (n_features,) of bool
         The kept columns.
 
     selection_order_ : ndarray of int
@@ -132,10 +132,10 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         greedily with ``redundancy``).
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during ``fit``. Defined only when `X` has
         feature names that are all strings.
 
     See Also
