@@ -10,7 +10,8 @@ all numbers) or *nominal* (strings, categories, mixed objects).
   transform of the column (scaling, log, ranks). Integer columns with many values
   (ages, amounts) are ordinal, so they are binned too rather than taken as thousands
   of separate levels that would carry no usable signal.
-- A nominal column keeps one level per value.
+- A nominal column keeps one level per value (its *vocabulary*, which grows as
+  ``partial_fit`` sees new values).
 - A missing value (NaN, None, ``pd.NA``) is a level of its own in every column.
 
 Bin edges are quantiles of an evenly spaced subsample of at most ``EDGE_SAMPLE``
@@ -30,19 +31,35 @@ EDGE_SAMPLE = 65_536
 
 
 @dataclass
-class Levels:
-    """How each column of a table maps to discrete levels.
+class Plan:
+    """How each column of a table maps to discrete levels; fixed once made.
 
-    ``numeric`` lists the numeric columns, ``block`` holds their values (n_samples,
-    len(numeric)) and ``edges`` their right-closed bin edges padded with ``+inf``;
-    ``nominal`` maps each other column to its integer codes (missing = last code)
-    and its number of levels.
+    ``numeric`` lists the numeric columns and ``edges`` their right-closed bin
+    edges, padded with ``+inf`` (level ``n_edges + 1`` is "missing");
+    ``vocabularies`` maps each other column to the values it has seen, in order
+    (level 0 is "missing", level ``i + 1`` is ``vocabulary[i]``).
     """
 
     n_features: int
     numeric: np.ndarray
-    block: np.ndarray
     edges: np.ndarray
+    vocabularies: dict = field(default_factory=dict)
+
+    def n_levels(self):
+        """Number of levels of every column."""
+        counts = np.full(self.n_features, self.edges.shape[1] + 2, dtype=np.int64)
+        for j, vocabulary in self.vocabularies.items():
+            counts[j] = len(vocabulary) + 1
+        return counts
+
+
+@dataclass
+class Levels:
+    """A table encoded by a :class:`Plan`: the numeric columns' values (``block``,
+    n_samples x len(numeric)) and the nominal columns' level codes."""
+
+    plan: Plan
+    block: np.ndarray
     nominal: dict = field(default_factory=dict)
 
 
@@ -118,38 +135,65 @@ def _as_float(column):
         return None
 
 
-def _nominal_codes(column):
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    codes = codes.astype(np.int64)
-    codes[codes < 0] = len(uniques)
-    return codes, len(uniques) + 1
-
-
-def find_levels(X, n_bins, weights=None):
-    """Plan the discrete levels of every column of ``X`` (array or DataFrame).
-
-    ``weights`` (None for unit weights) weigh the rows when placing bin edges.
-    """
+def split_columns(X):
+    """``(numeric indices, float block, {j: nominal column})`` of a table."""
     if isinstance(X, np.ndarray) and _is_numeric(X):
         block = X if X.dtype.kind == "f" else X.astype(np.float64)
-        sample, sample_weights = _edge_sample(block, weights)
-        edges = quantile_edges(sample, n_bins, sample_weights)
-        return Levels(X.shape[1], np.arange(X.shape[1]), block, edges)
-    columns = [
-        X.iloc[:, j] if hasattr(X, "iloc") else X[:, j] for j in range(X.shape[1])
-    ]
+        return np.arange(X.shape[1]), block, {}
     numeric, values, nominal = [], [], {}
-    for j, column in enumerate(columns):
+    for j in range(X.shape[1]):
+        column = X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
         as_float = _as_float(column)
         if as_float is None:
-            nominal[j] = _nominal_codes(column)
+            nominal[j] = column
         else:
             numeric.append(j)
             values.append(as_float)
     block = np.column_stack(values) if values else np.empty((X.shape[0], 0))
+    return np.asarray(numeric, dtype=np.intp), block, nominal
+
+
+def _present(column):
+    values = pd.Series(np.asarray(column, dtype=object))
+    return pd.Index(pd.unique(values[values.notna()]))
+
+
+def grow_vocabularies(plan, nominal):
+    """Add the values of ``nominal`` columns that ``plan`` has not seen yet."""
+    for j, column in nominal.items():
+        seen = plan.vocabularies.get(j, pd.Index([]))
+        new = _present(column).difference(seen, sort=False)
+        if len(new):
+            plan.vocabularies[j] = seen.append(new)
+
+
+def _nominal_codes(column, vocabulary):
+    values = np.asarray(column, dtype=object)
+    codes = vocabulary.get_indexer(values).astype(np.int64) + 1
+    codes[pd.isna(values)] = 0
+    return codes
+
+
+def encode(plan, X, grow=False):
+    """Encode ``X`` with ``plan``; ``grow`` first adds unseen nominal values."""
+    _, block, nominal = split_columns(X)
+    if grow:
+        grow_vocabularies(plan, nominal)
+    codes = {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}
+    return Levels(plan, block, codes)
+
+
+def find_levels(X, n_bins, weights=None):
+    """Plan the levels of every column of ``X`` from ``X`` itself, and encode it.
+
+    ``weights`` (None for unit weights) weigh the rows when placing bin edges.
+    """
+    numeric, block, nominal = split_columns(X)
     sample, sample_weights = _edge_sample(block, weights)
-    edges = quantile_edges(sample, n_bins, sample_weights)
-    return Levels(X.shape[1], np.asarray(numeric, dtype=np.intp), block, edges, nominal)
+    plan = Plan(X.shape[1], numeric, quantile_edges(sample, n_bins, sample_weights))
+    grow_vocabularies(plan, nominal)
+    codes = {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}
+    return Levels(plan, block, codes)
 
 
 @njit(parallel=True, cache=True)
@@ -219,7 +263,7 @@ def _digitize(XT, edges):
 
 
 def _raise_infinite(levels, inf_column):
-    column = int(levels.numeric[inf_column])
+    column = int(levels.plan.numeric[inf_column])
     raise ValueError(
         f"Input X contains infinity in column {column}; replace it with a finite "
         "value or NaN (a missing value is a level of its own)."
@@ -228,33 +272,30 @@ def _raise_infinite(levels, inf_column):
 
 def count_tables(levels, y, n_classes, weights):
     """One contingency table (n_levels, n_classes) per column, in column order."""
-    tables = [None] * levels.n_features
+    plan = levels.plan
+    tables = [None] * plan.n_features
     block = levels.block
     if block.shape[1]:
         if block.flags.f_contiguous and not block.flags.c_contiguous:
             counts, inf_column = _count_by_columns(
-                block.T, levels.edges, y, weights, n_classes
+                block.T, plan.edges, y, weights, n_classes
             )
         else:
             n_chunks = max(1, numba.get_num_threads())
             chunks, inf_column = _count_by_rows(
-                np.ascontiguousarray(block),
-                levels.edges,
-                y,
-                weights,
-                n_classes,
-                n_chunks,
+                np.ascontiguousarray(block), plan.edges, y, weights, n_classes, n_chunks
             )
             counts = chunks.sum(axis=0)
         if inf_column >= 0:
             _raise_infinite(levels, inf_column)
-        for position, j in enumerate(levels.numeric):
+        for position, j in enumerate(plan.numeric):
             tables[j] = counts[position]
-    for j, (codes, n_levels) in levels.nominal.items():
+    n_levels = plan.n_levels()
+    for j, codes in levels.nominal.items():
         flat = np.bincount(
-            codes * n_classes + y, weights=weights, minlength=n_levels * n_classes
+            codes * n_classes + y, weights=weights, minlength=n_levels[j] * n_classes
         )
-        tables[j] = flat.reshape(n_levels, n_classes)
+        tables[j] = flat.reshape(n_levels[j], n_classes)
     return tables
 
 
@@ -263,25 +304,52 @@ def level_codes(levels):
 
     Also returns the number of levels of each column (codes lie below it).
     """
-    codes = np.empty((levels.n_features, levels.block.shape[0]), dtype=np.int32)
-    n_levels = np.full(levels.n_features, levels.edges.shape[1] + 2, dtype=np.int64)
+    plan = levels.plan
+    codes = np.empty((plan.n_features, levels.block.shape[0]), dtype=np.int32)
     if levels.block.shape[1]:
-        codes[levels.numeric] = _digitize(
-            np.ascontiguousarray(levels.block.T), levels.edges
+        codes[plan.numeric] = _digitize(
+            np.ascontiguousarray(levels.block.T), plan.edges
         )
-    for j, (column_codes, n) in levels.nominal.items():
+    for j, column_codes in levels.nominal.items():
         codes[j] = column_codes
-        n_levels[j] = n
-    return codes, n_levels
+    return codes, plan.n_levels()
 
 
-def encode_target(y, n_bins, is_regression, weights=None):
-    """Integer class codes of ``y``; a continuous ``y`` is cut into quantile bins."""
-    if is_regression:
-        y = np.asarray(y, dtype=np.float64)
-        sample, sample_weights = _edge_sample(y[:, None], weights)
-        edges = quantile_edges(sample, n_bins, sample_weights)[0]
-        codes = np.searchsorted(edges[np.isfinite(edges)], y, side="left")
-    else:
-        codes = np.unique(y, return_inverse=True)[1]
-    return np.unique(codes, return_inverse=True)[1].astype(np.int64).ravel()
+@dataclass
+class TargetCoding:
+    """Class codes of a target: its ``classes``, or the bin ``edges`` of a
+    continuous target (right-closed, finite)."""
+
+    classes: np.ndarray = None
+    edges: np.ndarray = None
+
+    @property
+    def n_classes(self):
+        return len(self.classes) if self.classes is not None else len(self.edges) + 1
+
+    def encode(self, y):
+        """Integer codes of ``y`` (0 .. n_classes - 1)."""
+        if self.classes is None:
+            return np.searchsorted(self.edges, np.asarray(y, dtype=np.float64))
+        codes = np.searchsorted(self.classes, y)
+        found = (codes < len(self.classes)) & (
+            self.classes[np.minimum(codes, len(self.classes) - 1)] == y
+        )
+        if not found.all():
+            unseen = np.unique(np.asarray(y)[~found])[:5]
+            raise ValueError(
+                f"y has labels {list(unseen)} not among classes {list(self.classes)}; "
+                "pass every class with classes= to the first partial_fit."
+            )
+        return codes.astype(np.int64)
+
+
+def plan_target(y, n_bins, is_regression, weights=None, classes=None):
+    """How ``y`` becomes class codes; a continuous ``y`` is cut into quantile bins."""
+    if not is_regression:
+        return TargetCoding(classes=np.unique(y if classes is None else classes))
+    sample, sample_weights = _edge_sample(
+        np.asarray(y, dtype=np.float64)[:, None], weights
+    )
+    edges = quantile_edges(sample, n_bins, sample_weights)[0]
+    return TargetCoding(edges=edges[np.isfinite(edges)])

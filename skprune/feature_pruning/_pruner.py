@@ -7,14 +7,16 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skprune.feature_pruning._binning import (
     count_tables,
-    encode_target,
+    encode,
     find_levels,
     level_codes,
+    plan_target,
 )
 from skprune.feature_pruning._criteria import adjusted_gain, g_test
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
@@ -64,6 +66,21 @@ def _is_continuous(y, n_bins):
     if type_of_target(y) == "continuous":
         return True
     return y.dtype.kind == "f" and np.unique(y).size > n_bins
+
+
+def _streamable(pruner):
+    """partial_fit exists only without redundancy, which needs all rows at once."""
+    return pruner.redundancy is None
+
+
+def _add_tables(old, new):
+    """Sum two lists of tables; a column whose vocabulary grew gets zero rows."""
+    total = []
+    for a, b in zip(old, new, strict=True):
+        if a.shape[0] < b.shape[0]:
+            a = np.vstack([a, np.zeros((b.shape[0] - a.shape[0], a.shape[1]))])
+        total.append(a + b)
+    return total
 
 
 class FeaturePruner(SelectorMixin, BaseEstimator):
@@ -230,19 +247,85 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             The fitted pruner.
         """
         start = time.perf_counter()
-        X, y = self._validate_fit_data(X, y)
+        X, y = self._validate_fit_data(X, y, reset=True)
+        weights, edge_weights = self._weights(sample_weight, X)
+        self._target = plan_target(
+            y, self.n_bins, _is_continuous(y, self.n_bins), edge_weights
+        )
+        y_codes = self._target.encode(y)
+        with numba_threads(self.n_jobs):
+            levels = find_levels(X, self.n_bins, edge_weights)
+            self._tables = count_tables(
+                levels, y_codes, self._target.n_classes, weights
+            )
+        self._plan = levels.plan
+        return self._score(start, levels, y_codes, weights)
+
+    @available_if(_streamable)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Add a chunk of rows to the counts; the scores follow all rows seen.
+
+        The contingency tables add up over chunks, so the scores equal those of one
+        ``fit`` on the concatenated rows when the levels are the same. The bin
+        edges of numeric columns (and of a continuous target) are fixed from the
+        first chunk (or the data of a previous ``fit``): make it a representative
+        sample. String and categorical columns grow their levels as new values
+        arrive. Only without ``redundancy`` (mRMR and JMI compare columns row by
+        row and need every row at once).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            A chunk of the table.
+
+        y : array-like of shape (n_samples,)
+            Its targets.
+
+        classes : array-like or None, default=None
+            Every class label, on the first call; if None, the classes of the
+            first chunk (or a continuous target, binned) and later chunks must not
+            bring new ones.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the chunk's rows.
+
+        Returns
+        -------
+        self : object
+            The updated pruner.
+        """
+        start = time.perf_counter()
+        first = not hasattr(self, "_tables")
+        X, y = self._validate_fit_data(X, y, reset=first)
+        weights, edge_weights = self._weights(sample_weight, X)
+        with numba_threads(self.n_jobs):
+            if first:
+                regression = classes is None and _is_continuous(y, self.n_bins)
+                self._target = plan_target(
+                    y, self.n_bins, regression, edge_weights, classes
+                )
+                levels = find_levels(X, self.n_bins, edge_weights)
+                self._plan = levels.plan
+            else:
+                levels = encode(self._plan, X, grow=True)
+            tables = count_tables(
+                levels, self._target.encode(y), self._target.n_classes, weights
+            )
+        self._tables = tables if first else _add_tables(self._tables, tables)
+        return self._score(start)
+
+    def _weights(self, sample_weight, X):
         weights = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         if weights.sum() <= 0:
             raise ValueError("sample_weight sums to zero; no sample would count.")
-        edge_weights = None if sample_weight is None else weights
-        is_regression = _is_continuous(y, self.n_bins)
-        y_codes = encode_target(y, self.n_bins, is_regression, edge_weights)
-        n_classes = int(y_codes.max()) + 1
-        with numba_threads(self.n_jobs):
-            levels = find_levels(X, self.n_bins, edge_weights)
-            tables = count_tables(levels, y_codes, n_classes, weights)
+        return weights, None if sample_weight is None else weights
+
+    def _score(self, start, levels=None, y_codes=None, weights=None):
+        """Scores, p-values and the selection from the accumulated tables."""
+        tables = self._tables
         self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
         self.pvalues_ = np.array([g_test(t)[2] for t in tables])
         order = self._select(levels, tables, y_codes, weights)
@@ -262,12 +345,14 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         )
         return self
 
-    def _validate_fit_data(self, X, y):
+    def _validate_fit_data(self, X, y, reset):
         if isinstance(X, pd.DataFrame):
-            validate_data(self, X, y, skip_check_array=True)
+            validate_data(self, X, y, skip_check_array=True, reset=reset)
             check_frame(X)
         else:
-            X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
+            X, y = validate_data(
+                self, X, y, dtype=None, ensure_all_finite=False, reset=reset
+            )
         return X, check_target(y, X.shape[0])
 
     def _threshold_mask(self):
