@@ -142,7 +142,7 @@ def split_columns(X):
         return np.arange(X.shape[1]), block, {}
     numeric, values, nominal = [], [], {}
     for j in range(X.shape[1]):
-        column = X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+        column = _column(X, j)
         as_float = _as_float(column)
         if as_float is None:
             nominal[j] = column
@@ -163,8 +163,7 @@ def grow_vocabularies(plan, nominal):
     for j, column in nominal.items():
         seen = plan.vocabularies.get(j, pd.Index([]))
         new = _present(column).difference(seen, sort=False)
-        if len(new):
-            plan.vocabularies[j] = seen.append(new)
+        plan.vocabularies[j] = seen.append(new) if len(new) else seen
 
 
 def _nominal_codes(column, vocabulary):
@@ -174,9 +173,29 @@ def _nominal_codes(column, vocabulary):
     return codes
 
 
+def _column(X, j):
+    return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+
+
 def encode(plan, X, grow=False):
-    """Encode ``X`` with ``plan``; ``grow`` first adds unseen nominal values."""
-    _, block, nominal = split_columns(X)
+    """Encode ``X`` as ``plan`` says (which columns are numeric, their edges).
+
+    ``grow`` first adds unseen nominal values to the vocabularies.
+    """
+    if isinstance(X, np.ndarray) and _is_numeric(X) and not plan.vocabularies:
+        block = X if X.dtype.kind == "f" else X.astype(np.float64)
+    else:
+        values = []
+        for j in plan.numeric:
+            as_float = _as_float(_column(X, j))
+            if as_float is None:
+                raise ValueError(
+                    f"Column {j} was numeric when the bins were planned but now holds "
+                    "values that are not numbers."
+                )
+            values.append(as_float)
+        block = np.column_stack(values) if values else np.empty((X.shape[0], 0))
+    nominal = {j: _column(X, j) for j in plan.vocabularies}
     if grow:
         grow_vocabularies(plan, nominal)
     codes = {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}

@@ -19,6 +19,12 @@ from skprune.feature_pruning._binning import (
     plan_target,
 )
 from skprune.feature_pruning._criteria import adjusted_gain, g_test
+from skprune.feature_pruning._dask import (
+    dask_tables,
+    is_dask_collection,
+    select_lazily,
+    validation_view,
+)
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
 from skprune.utils._compat import (
     Interval,
@@ -247,6 +253,8 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             The fitted pruner.
         """
         start = time.perf_counter()
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, sample_weight, start)
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
         self._target = plan_target(
@@ -314,6 +322,38 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             )
         self._tables = tables if first else _add_tables(self._tables, tables)
         return self._score(start)
+
+    def _fit_dask(self, X, y, sample_weight, start):
+        """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
+        if sample_weight is not None or self.redundancy is not None:
+            raise ValueError(
+                "With dask input, FeaturePruner takes neither sample_weight nor "
+                "redundancy (mRMR and JMI need every row at once)."
+            )
+        validate_data(self, validation_view(X), skip_check_array=True)
+        with numba_threads(self.n_jobs):
+            self._plan, self._target, self._tables = dask_tables(
+                X, y, self.n_bins, lambda sample: _is_continuous(sample, self.n_bins)
+            )
+        return self._score(start)
+
+    def transform(self, X):
+        """Reduce ``X`` to the kept columns (a dask collection stays lazy).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, dask array or DataFrame} of shape \
+                (n_samples, n_features)
+
+        Returns
+        -------
+        X_kept : same kind as ``X`` of shape (n_samples, n_kept)
+        """
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            names = getattr(self, "feature_names_in_", None)
+            return select_lazily(X, self.support_, names)
+        return super().transform(X)
 
     def _weights(self, sample_weight, X):
         weights = _check_sample_weight(
