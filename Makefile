@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_feature_scoring.py
 	$(PY) bench/bench_weight_pruning.py
 	$(PY) bench/bench_layer_pruning.py
+	$(PY) bench/bench_dask_scaling.py
 
 DOCS_STAMP := $(VENV)/.docs-stamp
 
