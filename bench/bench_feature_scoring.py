@@ -8,26 +8,17 @@ fit needs (measured in a fresh subprocess, as the growth of its peak RSS).
 """
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
 
 import numpy as np
+from _timing import median_time  # bench/ is on sys.path
 from sklearn.datasets import make_classification
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.feature_selection import SelectFromModel, f_classif, mutual_info_classif
 
 from skprune import FeaturePruner
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def data(n_samples, seed=0):

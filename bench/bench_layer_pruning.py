@@ -13,11 +13,11 @@ layer is bridged away.
 
 import argparse
 import copy
-import statistics
 import time
 
 import numpy as np
 import torch
+from _timing import median_time  # bench/ is on sys.path
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNetClassifier
@@ -65,15 +65,6 @@ def make_net(module, epochs):
         train_split=None,
         verbose=0,
     )
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def n_parameters(module):

@@ -12,11 +12,10 @@ the predict time on 100,000 rows, pruned versus dense.
 
 import argparse
 import copy
-import statistics
-import time
 import warnings
 
 import numpy as np
+from _timing import timed  # bench/ is on sys.path
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import RFE
@@ -55,15 +54,6 @@ def l1_to_count(X, y, n_nonzero, iterations=30):
         else:
             high = middle
     return best
-
-
-def timed(fn, repeats=3):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def datasets(quick):

@@ -16,20 +16,16 @@ import copy
 
 import torch
 
+from skprune.layer_pruning._hooks import evaluating
 from skprune.layer_pruning._splice import capture, fit_affine, remove_unit
 
 
 def forward(module, X, batch_size=4096):
     """``module(X)`` in batches, without autograd, in evaluation mode."""
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.inference_mode():
-            return torch.cat(
-                [module(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
-            )
-    finally:
-        module.train(was_training)
+    with evaluating(module):
+        return torch.cat(
+            [module(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
+        )
 
 
 def _without(module, unit, calibration):

@@ -13,6 +13,8 @@
 import torch
 from torch import nn
 
+from skprune.layer_pruning._hooks import run_hooked
+
 
 def _parent(module, name):
     parent_name, _, attr = name.rpartition(".")
@@ -35,22 +37,15 @@ def replace_with_identity(module, name):
 
 def capture(module, names, example):
     """Inputs and outputs of the submodules ``names`` on ``example``."""
-    seen, handles = {}, []
-    for name in names:
+    seen = {}
 
-        def record(mod, inputs, output, name=name):
-            seen[name] = (inputs[0].detach(), output.detach())
+    def recorder(name):
+        def record(mod, inputs, output):
+            seen[name] = (inputs[0], output)
 
-        handles.append(module.get_submodule(name).register_forward_hook(record))
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            module(example)
-    finally:
-        module.train(was_training)
-        for handle in handles:
-            handle.remove()
+        return record
+
+    run_hooked(module, example, [(module.get_submodule(n), recorder(n)) for n in names])
     return seen
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from skprune.layer_pruning._hooks import run_hooked
+
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
 
@@ -57,7 +59,7 @@ def _first_tensor(value):
 def trace(module, example):
     """Run ``module`` on ``example``; returns {name: (calls, in shape, out shape)}
     and the names of the leaf modules with parameters in the order they ran."""
-    record, order, handles = {}, [], []
+    record, order = {}, []
 
     def hook(name):
         def record_call(mod, inputs, output):
@@ -73,18 +75,11 @@ def trace(module, example):
 
         return record_call
 
-    for name, sub in module.named_modules():
-        if name:
-            handles.append(sub.register_forward_hook(hook(name)))
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.inference_mode():
-            module(example)
-    finally:
-        module.train(was_training)
-        for handle in handles:
-            handle.remove()
+    run_hooked(
+        module,
+        example,
+        [(sub, hook(name)) for name, sub in module.named_modules() if name],
+    )
     return record, order
 
 
