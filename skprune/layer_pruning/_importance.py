@@ -52,7 +52,7 @@ def kl_importance(module, units, calibration, X, distribution):
 
 def _divergence(p, q, eps=1e-12):
     if p.ndim == 2 and torch.allclose(
-        p.sum(1), torch.ones(len(p), dtype=p.dtype), atol=1e-4
+        p.sum(1), torch.ones(len(p), dtype=p.dtype, device=p.device), atol=1e-4
     ):
         return (p * (torch.log(p + eps) - torch.log(q + eps))).sum(1).mean()
     variance = p.double().var(dim=0).clamp_min(eps)

@@ -61,7 +61,10 @@ def fit_affine(inputs, targets, ridge=1e-4):
     >>> [round(v, 4) for v in W[0].tolist()], round(b.item(), 4)
     ([1.0, 2.0, 3.0], 5.0)
     """
-    x = torch.cat([inputs, torch.ones(len(inputs), 1, dtype=inputs.dtype)], dim=1)
+    x = torch.cat(
+        [inputs, torch.ones(len(inputs), 1, dtype=inputs.dtype, device=inputs.device)],
+        dim=1,
+    )
     x64, t64 = x.double(), targets.double()
     gram = x64.T @ x64
     penalty = ridge * torch.diagonal(gram)[:-1].mean()
