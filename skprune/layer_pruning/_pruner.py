@@ -282,8 +282,19 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         )
         if classifier:
             check_classification_targets(y)
-            self._classes, y = np.unique(y, return_inverse=True)
-            y = y.astype(np.int64)
+            known = getattr(self.net, "classes_", None) if self.prefit else None
+            self._classes = np.unique(y) if known is None else np.asarray(known)
+            codes = np.searchsorted(self._classes, y)
+            inside = codes < len(self._classes)
+            if (
+                not np.all(self._classes[codes[inside]] == y[inside])
+                or not inside.all()
+            ):
+                raise ValueError(
+                    f"y has labels the trained net does not know; its classes_ are "
+                    f"{list(self._classes)}."
+                )
+            y = codes.astype(np.int64)
         return X, y
 
     def _check_outputs(self, module):

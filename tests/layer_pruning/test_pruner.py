@@ -221,3 +221,15 @@ def test_verbose_prints_each_removal(digits, trained_residual, capsys):
     assert len(lines) == 2
     assert lines[0].startswith("[LayerPruner] step 1: removed blocks.")
     assert "healed" in lines[1]
+
+
+def test_prefit_keeps_the_nets_own_classes_when_y_lacks_some(digits, trained_residual):
+    X, y = digits
+    subset = y != 3  # no 3s: codes must not shift onto the net's outputs
+    pruner = LayerPruner(trained_residual, n_layers=1, prefit=True, random_state=0)
+    pruner.fit(X[subset], y[subset])
+    np.testing.assert_array_equal(pruner.classes_, np.arange(10))
+    # (healing without 3s erodes them a little; shifted codes would give ~0)
+    assert (pruner.predict(X[y == 3]) == 3).mean() > 0.6
+    with pytest.raises(ValueError, match="labels the trained net does not know"):
+        LayerPruner(trained_residual, prefit=True).fit(X, y + 100)
