@@ -6,6 +6,7 @@ from functools import cached_property
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -27,6 +28,7 @@ from skprune.utils._compat import (
     _fit_context,
 )
 from skprune.utils._validation import report
+from skprune.weight_pruning._gather import decision_scores
 from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
@@ -281,6 +283,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         coef, intercept = as_2d(final.coef_, final.intercept_)
         self._run_schedule(problem, coef, intercept, valid, rng)
         self._fold_head()
+        self._prepare_prediction()
         del self._start
         return self
 
@@ -498,15 +501,38 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         )
         self._folded = True
 
-    def _kept_columns(self, X):
+    def _prepare_prediction(self):
+        """The model that predicts: the wrapped one reading decision scores.
+
+        A copy of the pruned model whose weights are the identity reads the scores
+        ``X[:, kept] @ W' + b`` as its input, so every method (``predict``,
+        ``predict_proba``, ...) keeps the wrapped model's own post-processing.
+        """
+        self._readout = copy.deepcopy(self._compact)
+        n_outputs = self.coef_.shape[0]
+        self._readout.coef_ = np.eye(n_outputs).reshape(
+            np.shape(self._compact.coef_)[:-1] + (n_outputs,)
+        )
+        self._readout.intercept_ = (
+            0.0 if np.ndim(self._compact.intercept_) == 0 else np.zeros(n_outputs)
+        )
+        self._readout.n_features_in_ = n_outputs
+        self._kept = np.flatnonzero(self.support_)
+
+    def _scores(self, X):
+        """Decision scores of the pruned model: one pass over the kept columns."""
         check_is_fitted(self)
+        compact = self._compact
+        weights = np.atleast_2d(compact.coef_)
+        intercept = np.broadcast_to(compact.intercept_, (weights.shape[0],))
         if self._folded or not isinstance(self.estimator_, Pipeline):
-            Z = validate_data(self, X, reset=False)
-        else:
-            allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
-            Z = self.estimator_[:-1].transform(X)
-            Z = check_array(Z, ensure_all_finite="allow-nan" if allow_nan else True)
-        return Z[:, self.support_]
+            X = validate_data(self, X, reset=False, ensure_all_finite=False)
+            check = not get_config()["assume_finite"]
+            return decision_scores(X, self._kept, weights, intercept, check)
+        allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
+        Z = self.estimator_[:-1].transform(X)
+        Z = check_array(Z, ensure_all_finite="allow-nan" if allow_nan else True)
+        return decision_scores(Z, self._kept, weights, intercept, check_finite=False)
 
     @property
     def classes_(self):
@@ -516,26 +542,26 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
     @available_if(_estimator_has("predict"))
     def predict(self, X):
         """Predict with the pruned model, through the kept columns only."""
-        kept = self._kept_columns(X)
-        return self._compact.predict(kept)
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._readout.predict(scores)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the pruned model."""
-        kept = self._kept_columns(X)
-        return self._compact.predict_proba(kept)
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._readout.predict_proba(scores)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log class probabilities of the pruned model."""
-        kept = self._kept_columns(X)
-        return self._compact.predict_log_proba(kept)
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._readout.predict_log_proba(scores)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the pruned model."""
-        kept = self._kept_columns(X)
-        return self._compact.decision_function(kept)
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._readout.decision_function(scores)
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
