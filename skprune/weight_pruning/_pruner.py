@@ -2,12 +2,11 @@
 
 import copy
 import time
-from functools import cached_property
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length, check_random_state, get_tags
@@ -16,7 +15,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
-    has_fit_parameter,
     validate_data,
 )
 
@@ -30,6 +28,11 @@ from skprune.utils._compat import (
 from skprune.utils._validation import report
 from skprune.weight_pruning._gather import decision_scores
 from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
+from skprune.weight_pruning._linear import (
+    Problem,
+    affine_steps,
+    readout_model,
+)
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
     magnitude_saliency,
@@ -45,38 +48,6 @@ def _estimator_has(attr):
         return hasattr(inner, attr)
 
     return check
-
-
-def _final_step(model):
-    return model[-1] if isinstance(model, Pipeline) else model
-
-
-def _affine_steps(head, n_features):
-    """``(a, c)`` with ``head.transform(x) == a * x + c``, or None if not affine."""
-    scale, shift = np.ones(n_features), np.zeros(n_features)
-    for _, step in head.steps:
-        if step is None or step == "passthrough":
-            continue
-        name = type(step).__name__
-        if name in ("StandardScaler", "RobustScaler"):
-            center = getattr(step, "mean_" if name == "StandardScaler" else "center_")
-            center = (
-                0.0
-                if center is None
-                or not step.get_params().get(
-                    "with_mean", step.get_params().get("with_centering")
-                )
-                else center
-            )
-            spread = step.scale_ if step.scale_ is not None else 1.0
-            scale, shift = scale / spread, (shift - center) / spread
-        elif name == "MaxAbsScaler":
-            scale, shift = scale / step.scale_, shift / step.scale_
-        elif name == "MinMaxScaler" and not step.clip:
-            scale, shift = scale * step.scale_, shift * step.scale_ + step.min_
-        else:
-            return None
-    return scale, shift
 
 
 class WeightPruner(MetaEstimatorMixin, BaseEstimator):
@@ -272,7 +243,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         self._start = time.perf_counter()
         rng = check_random_state(self.random_state)
         train, valid = self._split(X, y, sample_weight, rng)
-        problem = _Problem(self.estimator, train, is_classifier(self.estimator))
+        problem = Problem(self.estimator, train, is_classifier(self.estimator))
         final = problem.final
         if not hasattr(final, "coef_"):
             raise TypeError(
@@ -486,7 +457,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         self._folded = False
         if not isinstance(self.estimator_, Pipeline):
             return
-        affine = _affine_steps(self.estimator_[:-1], self.n_features_in_)
+        affine = affine_steps(self.estimator_[:-1], self.n_features_in_)
         if affine is None:
             return
         scale, shift = affine
@@ -508,15 +479,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         ``X[:, kept] @ W' + b`` as its input, so every method (``predict``,
         ``predict_proba``, ...) keeps the wrapped model's own post-processing.
         """
-        self._readout = copy.deepcopy(self._compact)
-        n_outputs = self.coef_.shape[0]
-        self._readout.coef_ = np.eye(n_outputs).reshape(
-            np.shape(self._compact.coef_)[:-1] + (n_outputs,)
-        )
-        self._readout.intercept_ = (
-            0.0 if np.ndim(self._compact.intercept_) == 0 else np.zeros(n_outputs)
-        )
-        self._readout.n_features_in_ = n_outputs
+        self._readout = readout_model(self._compact, self.coef_.shape[0])
         self._kept = np.flatnonzero(self.support_)
 
     def _scores(self, X):
@@ -580,49 +543,3 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags
-
-
-class _Problem:
-    """The dense model fitted on the training data, and what pruning needs of it.
-
-    A Pipeline is fitted step by step (as ``Pipeline.fit`` does) so that the last
-    step's input ``Z`` is computed once.
-    """
-
-    def __init__(self, estimator, train, classifier):
-        self.X, y, self.sample_weight = train
-        self.model = clone(estimator)
-        weighted = (
-            {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
-        )
-        if isinstance(self.model, Pipeline) and len(self.model.steps) > 1:
-            head = self.model[:-1]
-            head_kwargs = {
-                f"{name}__sample_weight": self.sample_weight
-                for name, step in head.steps
-                if weighted
-                and step not in (None, "passthrough")
-                and has_fit_parameter(step, "sample_weight")
-            }
-            Z = head.fit_transform(self.X, y, **head_kwargs)
-        else:
-            Z = self.X
-        final = _final_step(self.model)
-        if weighted and not has_fit_parameter(final, "sample_weight"):
-            raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
-        final.fit(Z, y, **weighted)
-        self.Z = np.asarray(Z, dtype=np.float64)
-        self.y = np.asarray(y)
-        single_label = classifier and self.y.ndim == 1
-        self.y_codes = np.searchsorted(final.classes_, self.y) if single_label else None
-
-    @property
-    def final(self):
-        return _final_step(self.model)
-
-    @cached_property
-    def scale(self):
-        """Spread of every input column of the last step (weighted)."""
-        w = self.sample_weight
-        mean = np.average(self.Z, axis=0, weights=w)
-        return np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=w))

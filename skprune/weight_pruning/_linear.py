@@ -1,0 +1,107 @@
+"""The wrapped linear model: fitting it, its inputs, and reading its scores out.
+
+- :class:`Problem` fits the dense model (a Pipeline step by step, so the last
+  step's input ``Z`` is computed once) and keeps what pruning needs of the data;
+- :func:`affine_steps` recognises per-column scalers in front of the model, which
+  the pruner folds into the weights;
+- :func:`readout_model` makes the copy of the model that turns decision scores
+  into its predictions.
+"""
+
+import copy
+from functools import cached_property
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import has_fit_parameter
+
+
+def final_step(model):
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def affine_steps(head, n_features):
+    """``(a, c)`` with ``head.transform(x) == a * x + c``, or None if not affine."""
+    scale, shift = np.ones(n_features), np.zeros(n_features)
+    for _, step in head.steps:
+        if step is None or step == "passthrough":
+            continue
+        name = type(step).__name__
+        if name in ("StandardScaler", "RobustScaler"):
+            center = getattr(step, "mean_" if name == "StandardScaler" else "center_")
+            center = (
+                0.0
+                if center is None
+                or not step.get_params().get(
+                    "with_mean", step.get_params().get("with_centering")
+                )
+                else center
+            )
+            spread = step.scale_ if step.scale_ is not None else 1.0
+            scale, shift = scale / spread, (shift - center) / spread
+        elif name == "MaxAbsScaler":
+            scale, shift = scale / step.scale_, shift / step.scale_
+        elif name == "MinMaxScaler" and not step.clip:
+            scale, shift = scale * step.scale_, shift * step.scale_ + step.min_
+        else:
+            return None
+    return scale, shift
+
+
+class Problem:
+    """The dense model fitted on the training data, and what pruning needs of it.
+
+    A Pipeline is fitted step by step (as ``Pipeline.fit`` does) so that the last
+    step's input ``Z`` is computed once.
+    """
+
+    def __init__(self, estimator, train, classifier):
+        self.X, y, self.sample_weight = train
+        self.model = clone(estimator)
+        weighted = (
+            {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
+        )
+        if isinstance(self.model, Pipeline) and len(self.model.steps) > 1:
+            head = self.model[:-1]
+            head_kwargs = {
+                f"{name}__sample_weight": self.sample_weight
+                for name, step in head.steps
+                if weighted
+                and step not in (None, "passthrough")
+                and has_fit_parameter(step, "sample_weight")
+            }
+            Z = head.fit_transform(self.X, y, **head_kwargs)
+        else:
+            Z = self.X
+        final = final_step(self.model)
+        if weighted and not has_fit_parameter(final, "sample_weight"):
+            raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
+        final.fit(Z, y, **weighted)
+        self.Z = np.asarray(Z, dtype=np.float64)
+        self.y = np.asarray(y)
+        single_label = classifier and self.y.ndim == 1
+        self.y_codes = np.searchsorted(final.classes_, self.y) if single_label else None
+
+    @property
+    def final(self):
+        return final_step(self.model)
+
+    @cached_property
+    def scale(self):
+        """Spread of every input column of the last step (weighted)."""
+        w = self.sample_weight
+        mean = np.average(self.Z, axis=0, weights=w)
+        return np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=w))
+
+
+def readout_model(model, n_outputs):
+    """A copy of fitted ``model`` with identity weights: fed decision scores, its
+    ``predict``, ``predict_proba``, ... are those of ``model`` on the inputs."""
+    readout = copy.deepcopy(model)
+    readout.coef_ = np.eye(n_outputs).reshape(np.shape(model.coef_)[:-1] + (n_outputs,))
+    readout.intercept_ = 0.0 if np.ndim(model.intercept_) == 0 else np.zeros(n_outputs)
+    readout.n_features_in_ = n_outputs
+    if hasattr(readout, "feature_names_in_"):
+        del readout.feature_names_in_
+    return readout
