@@ -157,6 +157,18 @@ def demo(args=None):
         f"columns {before:.3f} -> after FeaturePruner {after:.3f}"
     )
 
+    from skprune import WeightPruner
+
+    weights = WeightPruner(model, sparsity=0.9, method="obs")
+    pruned_weights = cross_val_score(weights, numeric, y, cv=5).mean()
+    fitted = weights.fit(numeric, y)
+    print(
+        f"WeightPruner (Optimal Brain Surgeon, 90% of weights zeroed): "
+        f"{int(fitted.mask_.sum())} weights left on "
+        f"{', '.join(fitted.estimator_[:-1].get_feature_names_out()[fitted.support_])}"
+        f"; 5-fold accuracy {before:.3f} -> {pruned_weights:.3f}"
+    )
+
 
 def _parser():
     parser = argparse.ArgumentParser(

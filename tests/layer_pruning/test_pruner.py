@@ -188,7 +188,9 @@ def test_regressor_with_label_free_importance():
 def test_grid_search_in_a_pipeline(digits):
     X, y = digits
     net = make_net(ResidualMLP, max_epochs=8)
-    pipe = make_pipeline(FunctionTransformer(), LayerPruner(net, fine_tune_epochs=1, random_state=0))
+    pipe = make_pipeline(
+        FunctionTransformer(), LayerPruner(net, fine_tune_epochs=1, random_state=0)
+    )
     search = GridSearchCV(
         pipe,
         {
