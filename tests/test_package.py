@@ -22,7 +22,9 @@ def test_demo_prints_ranking_and_accuracies(capsys):
     out = capsys.readouterr().out
     assert "worst perimeter" in out and "patient_id" in out
     assert "kept" in out and "accuracy" in out
-    assert "WeightPruner (Optimal Brain Surgeon, 90% of weights zeroed): 5 weights" in out
+    assert (
+        "WeightPruner (Optimal Brain Surgeon, 90% of weights zeroed): 5 weights" in out
+    )
 
 
 def test_layer_pruner_without_torch_names_the_extra():

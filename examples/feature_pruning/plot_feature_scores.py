@@ -39,7 +39,8 @@ y = data.target
 pruner = FeaturePruner().fit(X, y)
 print(f"kept {pruner.get_support().sum()} of {X.shape[1]} columns")
 print("patient_id score:", round(float(pruner.scores_[-1]), 6))
-FeatureScoreDisplay.from_estimator(pruner, max_shown=25)
+fig, ax = plt.subplots(figsize=(10, 4.5))
+FeatureScoreDisplay.from_estimator(pruner, ax=ax, max_shown=len(X.columns))
 plt.tight_layout()
 
 # %%
