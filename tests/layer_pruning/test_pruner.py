@@ -236,3 +236,37 @@ def test_prefit_keeps_the_nets_own_classes_when_y_lacks_some(digits, trained_res
     assert (pruner.predict(X[y == 3]) == 3).mean() > 0.6
     with pytest.raises(ValueError, match="labels the trained net does not know"):
         LayerPruner(trained_residual, prefit=True).fit(X, y + 100)
+
+
+class _ResConv(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return x + torch.relu(self.conv(x))
+
+
+class _SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.blocks = nn.Sequential(_ResConv(8), _ResConv(8), _ResConv(8))
+        self.head = nn.Linear(8 * 64, 10)
+
+    def forward(self, x):
+        return self.head(self.blocks(torch.relu(self.stem(x))).flatten(1))
+
+
+def test_residual_conv_blocks_on_image_input(digits):
+    X, y = digits
+    images = X.reshape(-1, 1, 8, 8)
+    torch.manual_seed(0)
+    net = make_net(_SmallCNN, max_epochs=5)
+    pruner = LayerPruner(net, n_layers=2, importance="angular", random_state=0)
+    pruner.fit(images, y)
+    assert len(pruner.removed_layers_) == 2
+    assert all(name.startswith("blocks.") for name in pruner.removed_layers_)
+    assert len(pruner.net_.module_.blocks) == 1  # identities dropped from Sequential
+    assert pruner.score(images, y) > 0.85
+    assert pruner.predict(images[:5]).shape == (5,)
