@@ -254,7 +254,6 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         coef, intercept = as_2d(final.coef_, final.intercept_)
         self._run_schedule(problem, coef, intercept, valid, rng)
         self._fold_head()
-        self._prepare_prediction()
         del self._start
         return self
 
@@ -290,6 +289,9 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         return tuple(train), tuple(valid)
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
+        # a copy of the model with identity weights turns decision scores into its
+        # predictions and scores, with the model's own post-processing
+        self._readout = readout_model(problem.final, coef.shape[0])
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
         alive = np.ones(
             coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
@@ -398,7 +400,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         return best
 
     def _install(self, problem, coef, intercept, alive):
-        """Make ``estimator_`` and the compact predictor carry these weights."""
+        """Make ``estimator_`` and the kept-column predictor carry these weights."""
         final = problem.final
         pruned = copy.deepcopy(final)
         pruned.coef_ = coef.reshape(np.shape(final.coef_))
@@ -420,14 +422,8 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         n_units = alive.size
         self.sparsity_ = float((~alive).sum() / n_units)
         self.support_ = self.mask_.any(axis=0)
-        compact = copy.deepcopy(pruned)
-        compact.coef_ = coef[:, self.support_].reshape(
-            np.shape(final.coef_)[:-1] + (int(self.support_.sum()),)
-        )
-        compact.n_features_in_ = int(self.support_.sum())
-        if hasattr(compact, "feature_names_in_"):
-            del compact.feature_names_in_
-        self._compact = compact
+        self._kept = np.flatnonzero(self.support_)
+        self._kept_coef, self._kept_intercept = coef[:, self._kept], intercept
 
     def _record(self, step, problem, valid):
         return {
@@ -440,15 +436,17 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         }
 
     def _compact_score(self, problem):
-        """Training score of the current weights, on the kept columns only."""
-        Z = problem.Z if self.support_.all() else problem.Z[:, self.support_]
-        return float(self._compact.score(Z, problem.y, problem.sample_weight))
+        """Training score of the current weights, from the kept columns only."""
+        scores = decision_scores(
+            problem.Z, self._kept, self._kept_coef, self._kept_intercept, False
+        )
+        return float(self._readout.score(scores, problem.y, problem.sample_weight))
 
     def _score(self, X, y, sample_weight=None):
         return float(self.estimator_.score(X, y, sample_weight=sample_weight))
 
     def _fold_head(self):
-        """Fold per-column affine Pipeline steps (scalers) into the compact model.
+        """Fold per-column affine Pipeline steps (scalers) into the kept weights.
 
         ``w . (a * x + c) + b = (w * a) . x + (w . c + b)``: the pruned model then
         reads the kept input columns directly, so predict costs one validation of
@@ -461,33 +459,14 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         if affine is None:
             return
         scale, shift = affine
-        coef = self.coef_ * scale
-        intercept = self.intercept_ + self.coef_ @ shift
-        final = self._compact
-        final.coef_ = coef[:, self.support_].reshape(np.shape(final.coef_))
-        final.intercept_ = (
-            float(intercept[0])
-            if np.ndim(final.intercept_) == 0
-            else intercept.reshape(np.shape(final.intercept_))
-        )
+        self._kept_coef = (self.coef_ * scale)[:, self._kept]
+        self._kept_intercept = self.intercept_ + self.coef_ @ shift
         self._folded = True
-
-    def _prepare_prediction(self):
-        """The model that predicts: the wrapped one reading decision scores.
-
-        A copy of the pruned model whose weights are the identity reads the scores
-        ``X[:, kept] @ W' + b`` as its input, so every method (``predict``,
-        ``predict_proba``, ...) keeps the wrapped model's own post-processing.
-        """
-        self._readout = readout_model(self._compact, self.coef_.shape[0])
-        self._kept = np.flatnonzero(self.support_)
 
     def _scores(self, X):
         """Decision scores of the pruned model: one pass over the kept columns."""
         check_is_fitted(self)
-        compact = self._compact
-        weights = np.atleast_2d(compact.coef_)
-        intercept = np.broadcast_to(compact.intercept_, (weights.shape[0],))
+        weights, intercept = self._kept_coef, self._kept_intercept
         if self._folded or not isinstance(self.estimator_, Pipeline):
             X = validate_data(self, X, reset=False, ensure_all_finite=False)
             check = not get_config()["assume_finite"]
