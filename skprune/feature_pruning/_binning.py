@@ -173,6 +173,11 @@ def _nominal_codes(column, vocabulary):
     return codes
 
 
+def _encode_nominal(plan, nominal):
+    """Level codes of nominal columns ``{j: column}`` by ``plan``'s vocabularies."""
+    return {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}
+
+
 def _column(X, j):
     return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
 
@@ -198,7 +203,7 @@ def encode(plan, X, grow=False):
     nominal = {j: _column(X, j) for j in plan.vocabularies}
     if grow:
         grow_vocabularies(plan, nominal)
-    codes = {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}
+    codes = _encode_nominal(plan, nominal)
     return Levels(plan, block, codes)
 
 
@@ -211,7 +216,7 @@ def find_levels(X, n_bins, weights=None):
     sample, sample_weights = _edge_sample(block, weights)
     plan = Plan(X.shape[1], numeric, quantile_edges(sample, n_bins, sample_weights))
     grow_vocabularies(plan, nominal)
-    codes = {j: _nominal_codes(c, plan.vocabularies[j]) for j, c in nominal.items()}
+    codes = _encode_nominal(plan, nominal)
     return Levels(plan, block, codes)
 
 
