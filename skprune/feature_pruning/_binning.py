@@ -52,6 +52,25 @@ class Plan:
             counts[j] = len(vocabulary) + 1
         return counts
 
+    def state(self):
+        """The plan as numpy arrays, lists and dicts (what a fitted pruner keeps,
+        so that ``skops.io`` persists it without trusting private types)."""
+        return {
+            "n_features": self.n_features,
+            "numeric": self.numeric,
+            "edges": self.edges,
+            "nominal": list(self.vocabularies),
+            "vocabularies": [list(v) for v in self.vocabularies.values()],
+        }
+
+    @classmethod
+    def from_state(cls, state):
+        vocabularies = {
+            j: pd.Index(values, dtype=object)
+            for j, values in zip(state["nominal"], state["vocabularies"], strict=True)
+        }
+        return cls(state["n_features"], state["numeric"], state["edges"], vocabularies)
+
 
 @dataclass
 class Levels:
@@ -81,6 +100,7 @@ def quantile_edges(values, n_bins, weights=None):
     array([[ 0., inf, inf]])
     """
     columns = np.array(np.asarray(values, dtype=np.float64).T, order="C")
+    n_bins = min(n_bins, max(2, columns.shape[1]))  # more bins than rows: pointless
     edges = np.full((columns.shape[0], max(n_bins - 1, 0)), np.inf)
     if weights is None:
         columns.sort(axis=1)
@@ -119,8 +139,29 @@ def _is_numeric(values):
     return values.dtype.kind in "biuf"
 
 
+def is_time(dtype):
+    """Datetimes (naive or with a time zone) and timedeltas: numeric columns."""
+    return pd.api.types.is_datetime64_any_dtype(
+        dtype
+    ) or pd.api.types.is_timedelta64_dtype(dtype)
+
+
+def _time_as_float(column):
+    """Ticks of the column's unit as float64 (datetimes since the epoch, in UTC),
+    NaT as NaN."""
+    column = pd.Series(column)
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    missing = column.isna().to_numpy()
+    values = column.to_numpy().view(np.int64).astype(np.float64)
+    values[missing] = np.nan
+    return values
+
+
 def _as_float(column):
     """A column as float64 with NaN for missing values, or None if not numeric."""
+    if is_time(getattr(column, "dtype", None)):
+        return _time_as_float(column)
     if isinstance(column, pd.Series):
         if isinstance(column.dtype, pd.CategoricalDtype):
             return None
@@ -153,16 +194,37 @@ def split_columns(X):
     return np.asarray(numeric, dtype=np.intp), block, nominal
 
 
-def _present(column):
+def _present(column, j):
     values = pd.Series(np.asarray(column, dtype=object))
-    return pd.Index(pd.unique(values[values.notna()]))
+    try:
+        return pd.Index(pd.unique(values[values.notna()]), dtype=object)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values if not _hashable(v)})
+        raise TypeError(
+            f"Column {_name(column, j)} holds unhashable values ({', '.join(kinds)}); "
+            "FeaturePruner takes numbers, strings, bools, categories, datetimes "
+            "and missing values."
+        ) from None
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _name(column, j):
+    name = getattr(column, "name", None)
+    return repr(name) if isinstance(name, str) else str(j)
 
 
 def grow_vocabularies(plan, nominal):
     """Add the values of ``nominal`` columns that ``plan`` has not seen yet."""
     for j, column in nominal.items():
-        seen = plan.vocabularies.get(j, pd.Index([]))
-        new = _present(column).difference(seen, sort=False)
+        seen = plan.vocabularies.get(j, pd.Index([], dtype=object))
+        new = _present(column, j).difference(seen, sort=False)
         plan.vocabularies[j] = seen.append(new) if len(new) else seen
 
 
@@ -346,6 +408,10 @@ class TargetCoding:
 
     classes: np.ndarray = None
     edges: np.ndarray = None
+
+    def state(self):
+        """The coding as a dict of arrays (see :meth:`Plan.state`)."""
+        return {"classes": self.classes, "edges": self.edges}
 
     @property
     def n_classes(self):

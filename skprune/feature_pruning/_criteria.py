@@ -107,10 +107,10 @@ def information_gain(table):
     table = _compact(table)
     if table.size == 0:
         return 0.0
-    rows, cols, n = table.sum(axis=1), table.sum(axis=0), table.sum()
-    nz = table > 0
-    ratio = table[nz] * n / np.outer(rows, cols)[nz]
-    return float(max((table[nz] / n * np.log2(ratio)).sum(), 0.0))
+    p = table / table.sum()  # proportions: the same for any scale of the weights
+    nz = p > 0
+    ratio = p[nz] / np.outer(p.sum(axis=1), p.sum(axis=0))[nz]
+    return float(max((p[nz] * np.log2(ratio)).sum(), 0.0))
 
 
 def gini_gain(table):
@@ -134,13 +134,18 @@ def gini_gain(table):
 
 
 def _integer_margins(table):
-    """Margins rounded to integers that add up to the same total."""
-    rows = np.rint(table.sum(axis=1)).astype(np.int64)
-    cols = np.rint(table.sum(axis=0)).astype(np.int64)
+    """Margins rounded to whole numbers (as floats, so that no total of weights
+    overflows) that add up to the same total."""
+    rows = np.rint(table.sum(axis=1))
+    cols = np.rint(table.sum(axis=0))
     rows, cols = rows[rows > 0], cols[cols > 0]
     if cols.size:
         cols[np.argmax(cols)] += rows.sum() - cols.sum()
-    return rows, cols, int(rows.sum())
+    return rows, cols, float(rows.sum())
+
+
+# From this expected cell count on, a cell's share of E[I] takes its closed form
+_ASYMPTOTIC_CELL = 1000.0
 
 
 @njit(cache=True)
@@ -150,24 +155,29 @@ def _expected_mutual_information_nats(row_values, row_counts, cols, n):
     Sums ``k/n log(n k / (a b))`` over the hypergeometric law of the cell count
     ``k``, for every pair of margins ``(a, b)``. The law is summed only within 12
     standard deviations of its mean (the rest weighs under 1e-30), so the cost is
-    about ``sqrt(a b / n)`` terms per cell rather than ``min(a, b)``.
+    about ``sqrt(a b / n)`` terms per cell rather than ``min(a, b)``. A cell whose
+    mean ``m = a b / n`` is large takes the second-order term of the expansion in
+    ``k - m``, ``Var(k) / (2 m n) = (n - a)(n - b) / (2 n^2 (n - 1))`` (relative
+    error about ``1 / m``), so the cost stays bounded however large the counts
+    (or the weights) are.
     """
     total = 0.0
     lg_n = math.lgamma(n + 1.0)
     for r in range(row_values.shape[0]):
-        a_int = row_values[r]
-        a = float(a_int)
+        a = row_values[r]
         cell_sum = 0.0
-        for b_int in cols:
-            b = float(b_int)
-            lo = max(1, a_int + b_int - n)
-            hi = min(a_int, b_int)
+        for b in cols:
+            mean = a * b / n
+            if mean >= _ASYMPTOTIC_CELL:
+                cell_sum += (n - a) * (n - b) / (2.0 * n * n * (n - 1.0))
+                continue
+            lo = max(1.0, a + b - n)
+            hi = min(a, b)
             if lo > hi:
                 continue
-            mean = a * b / n
             sd = math.sqrt(max(mean * (n - a) * (n - b) / (n * max(n - 1.0, 1.0)), 0))
-            start = max(lo, int(mean - 12.0 * sd) - 1)
-            stop = min(hi, int(mean + 12.0 * sd) + 2)
+            start = max(lo, math.floor(mean - 12.0 * sd) - 1.0)
+            stop = min(hi, math.floor(mean + 12.0 * sd) + 2.0)
             log_p = (
                 math.lgamma(a + 1.0)
                 + math.lgamma(b + 1.0)
@@ -180,9 +190,11 @@ def _expected_mutual_information_nats(row_values, row_counts, cols, n):
                 - math.lgamma(n - a - b + start + 1.0)
             )
             p = math.exp(log_p)
-            for k in range(start, stop + 1):
+            k = start
+            while k <= stop:
                 cell_sum += p * k / n * math.log(n * k / (a * b))
                 p *= (a - k) * (b - k) / ((k + 1.0) * (n - a - b + k + 1.0))
+                k += 1.0
         total += row_counts[r] * cell_sum
     return total
 

@@ -1,6 +1,7 @@
 """FeaturePruner: drop the columns of a table that tell nothing about the target."""
 
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,8 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skprune.feature_pruning._binning import (
+    Plan,
+    TargetCoding,
     count_tables,
     encode,
     find_levels,
@@ -32,7 +35,9 @@ from skprune.utils._compat import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
+    _get_output_config,
 )
+from skprune.utils._frames import frame_values, is_frame, select_columns
 from skprune.utils._validation import (
     check_frame,
     check_target,
@@ -257,16 +262,14 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             return self._fit_dask(X, y, sample_weight, start)
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
-        self._target = plan_target(
+        target = plan_target(
             y, self.n_bins, _is_continuous(y, self.n_bins), edge_weights
         )
-        y_codes = self._target.encode(y)
+        y_codes = target.encode(y)
         with numba_threads(self.n_jobs):
             levels = find_levels(X, self.n_bins, edge_weights)
-            self._tables = count_tables(
-                levels, y_codes, self._target.n_classes, weights
-            )
-        self._plan = levels.plan
+            self._tables = count_tables(levels, y_codes, target.n_classes, weights)
+        self._keep_plan(levels.plan, target)
         return self._score(start, levels, y_codes, weights)
 
     @available_if(_streamable)
@@ -310,18 +313,19 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         with numba_threads(self.n_jobs):
             if first:
                 regression = classes is None and _is_continuous(y, self.n_bins)
-                self._target = plan_target(
-                    y, self.n_bins, regression, edge_weights, classes
-                )
+                target = plan_target(y, self.n_bins, regression, edge_weights, classes)
                 levels = find_levels(X, self.n_bins, edge_weights)
-                self._plan = levels.plan
             else:
-                levels = encode(self._plan, X, grow=True)
-            tables = count_tables(
-                levels, self._target.encode(y), self._target.n_classes, weights
-            )
+                target = TargetCoding(**self._target)
+                levels = encode(Plan.from_state(self._plan), X, grow=True)
+            tables = count_tables(levels, target.encode(y), target.n_classes, weights)
+        self._keep_plan(levels.plan, target)
         self._tables = tables if first else _add_tables(self._tables, tables)
         return self._score(start)
+
+    def _keep_plan(self, plan, target):
+        """Keep how columns and target were coded, as plain arrays, lists, dicts."""
+        self._plan, self._target = plan.state(), target.state()
 
     def _fit_dask(self, X, y, sample_weight, start):
         """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
@@ -332,9 +336,10 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             )
         validate_data(self, validation_view(X), skip_check_array=True)
         with numba_threads(self.n_jobs):
-            self._plan, self._target, self._tables = dask_tables(
+            plan, target, self._tables = dask_tables(
                 X, y, self.n_bins, lambda sample: _is_continuous(sample, self.n_bins)
             )
+        self._keep_plan(plan, target)
         return self._score(start)
 
     def transform(self, X):
@@ -349,18 +354,36 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         -------
         X_kept : same kind as ``X`` of shape (n_samples, n_kept)
         """
+        check_is_fitted(self)
         if is_dask_collection(X):
-            check_is_fitted(self)
             names = getattr(self, "feature_names_in_", None)
             return select_lazily(X, self.support_, names)
-        return super().transform(X)
+        if not is_frame(X):
+            return super().transform(X)
+        # a frame's columns are taken as they are: no cast to a common dtype
+        validate_data(self, X, skip_check_array=True, reset=False)
+        kept = select_columns(X, self.support_)
+        if _get_output_config("transform", self)["dense"] == "default":
+            return frame_values(kept)
+        return kept
 
     def _weights(self, sample_weight, X):
         weights = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        if weights.sum() <= 0:
+        total = weights.sum()
+        if total <= 0:
             raise ValueError("sample_weight sums to zero; no sample would count.")
+        if total < 1:
+            warnings.warn(
+                f"sample_weight sums to {total:.3g}, less than one sample. "
+                "FeaturePruner reads weights as frequencies (a weight of 2 counts a "
+                "row twice), so their sum is the sample size of its tests and no "
+                "column can be significant; rescale them, e.g. to sum to the number "
+                "of rows.",
+                UserWarning,
+                stacklevel=4,
+            )
         return weights, None if sample_weight is None else weights
 
     def _score(self, start, levels=None, y_codes=None, weights=None):

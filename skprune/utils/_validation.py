@@ -16,6 +16,13 @@ def check_target(y, n_samples):
     """``y`` as a 1-D array without missing values, as long as ``X``."""
     y = column_or_1d(y, warn=True)
     check_consistent_length(np.empty(n_samples), y)
+    if y.dtype == object:
+        kinds = {type(v).__name__ for v in y if isinstance(v, str | numbers.Number)}
+        if any(isinstance(v, str) for v in y) and len(kinds) > 1:
+            raise TypeError(
+                f"y mixes strings and numbers ({', '.join(sorted(kinds))}); give "
+                "every label the same type, e.g. y.astype(str)."
+            )
     missing = pd.isna(y)
     if missing.any():
         raise ValueError(
@@ -51,6 +58,11 @@ def resolve_threshold(threshold, scores):
     if isinstance(threshold, numbers.Real):
         return float(threshold)
     match = _SCALED_REFERENCE.match(threshold)
+    if match is not None and match.group(1):
+        try:
+            float(match.group(1))
+        except ValueError:
+            match = None
     if match is None:
         raise ValueError(
             f"threshold={threshold!r} is not understood: use 'auto', a float, "
