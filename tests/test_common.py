@@ -27,7 +27,7 @@ ESTIMATORS = [
     WeightPruner(LogisticRegression(), sparsity=0.5),
     WeightPruner(Ridge(), sparsity=0.5, method="magnitude"),
     WeightPruner(LinearRegression(), structure="feature", sparsity=0.5, n_steps=3),
-    WeightPruner(RidgeClassifier(), structure="feature", sparsity=0.3),
+    WeightPruner(RidgeClassifier(solver="lsqr"), structure="feature", sparsity=0.3),
     WeightPruner(LogisticRegression(), refit=False, sparsity=0.5, method="magnitude"),
     WeightPruner(
         make_pipeline(StandardScaler(), LogisticRegression()), sparsity=0.5, n_steps=2

@@ -176,6 +176,13 @@ def _as_float(column):
         return None
 
 
+def as_float_frame(frame):
+    """Every column of ``frame`` (numeric, datetime, timedelta) as float64."""
+    return pd.DataFrame(
+        {name: _as_float(frame[name]) for name in frame.columns}, index=frame.index
+    )
+
+
 def split_columns(X):
     """``(numeric indices, float block, {j: nominal column})`` of a table."""
     if isinstance(X, np.ndarray) and _is_numeric(X):

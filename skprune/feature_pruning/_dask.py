@@ -17,8 +17,10 @@ import pandas as pd
 from skprune.feature_pruning._binning import (
     EDGE_SAMPLE,
     Plan,
+    as_float_frame,
     count_tables,
     encode,
+    is_time,
     plan_target,
     quantile_edges,
 )
@@ -56,15 +58,19 @@ def _plan(X, n_bins, sample_rows):
         sample = np.asarray(_as_array(X)[sample_rows].compute(), dtype=np.float64)
         edges = quantile_edges(sample, n_bins)
         return Plan(X.shape[1], np.arange(X.shape[1]), edges)
-    kinds = X.dtypes
     numeric = [
         j
-        for j, dtype in enumerate(kinds)
-        if pd.api.types.is_numeric_dtype(dtype)
-        and not isinstance(dtype, pd.CategoricalDtype)
+        for j, dtype in enumerate(X.dtypes)
+        if is_time(dtype)
+        or (
+            pd.api.types.is_numeric_dtype(dtype)
+            and not isinstance(dtype, pd.CategoricalDtype)
+        )
     ]
     names = list(X.columns)
-    sample = _as_array(X[[names[j] for j in numeric]].astype("float64"))
+    numeric_part = X[[names[j] for j in numeric]]
+    meta = pd.DataFrame({name: np.zeros(0) for name in numeric_part.columns})
+    sample = _as_array(numeric_part.map_partitions(as_float_frame, meta=meta))
     edges = quantile_edges(np.asarray(sample[sample_rows].compute()), n_bins)
     vocabularies = {}
     for j in range(len(names)):
@@ -86,6 +92,8 @@ def dask_tables(X, y, n_bins, is_continuous):
     """``(plan, target coding, tables)`` of a dask ``X`` and ``y``, reduced."""
     import dask
 
+    if not is_dask_collection(y):
+        y = _split_like(np.asarray(y), X)
     y_array = _as_array(y)
     n_rows = int(sum(y_array.chunks[0]))
     rows = _sample_rows(n_rows)
@@ -99,7 +107,8 @@ def dask_tables(X, y, n_bins, is_continuous):
         classes = np.asarray(da.unique(y_array).compute())
         target = plan_target(None, n_bins, False, classes=classes)
     if _is_frame(X):
-        X_parts, y_parts = X.to_delayed(), y.to_delayed()
+        X_parts = X.to_delayed()
+        y_parts = y.to_delayed() if _is_frame_like(y) else y.to_delayed().ravel()
     else:
         X_array = _as_array(X).rechunk({0: y_array.chunks[0]})
         X_parts, y_parts = X_array.to_delayed().ravel(), y_array.to_delayed().ravel()
@@ -113,6 +122,25 @@ def dask_tables(X, y, n_bins, is_continuous):
     parts = dask.compute(*[count(a, b, plan, target) for a, b in pairs])
     tables = [sum(part[j] for part in parts) for j in range(plan.n_features)]
     return plan, target, tables
+
+
+def _is_frame_like(y):
+    return hasattr(y, "to_dask_array")
+
+
+def _split_like(y, X):
+    """An in-memory ``y`` as a dask array split into the row partitions of ``X``."""
+    import dask.array as da
+
+    if _is_frame(X):
+        lengths = tuple(int(n) for n in X.map_partitions(len).compute())
+    else:
+        lengths = tuple(int(n) for n in _as_array(X).chunks[0])
+    if sum(lengths) != len(y):
+        raise ValueError(
+            f"X has {sum(lengths)} rows but y has {len(y)}; give one target per row."
+        )
+    return da.from_array(y, chunks=(lengths,) + y.shape[1:])
 
 
 def validation_view(X):

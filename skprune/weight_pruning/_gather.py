@@ -8,6 +8,7 @@ and forms ``X[:, kept] @ W_kept' + b`` in one pass, writing only the scores.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit, prange
 
 
@@ -48,6 +49,12 @@ def decision_scores(X, columns, weights, intercept, check_finite=True):
     columns = np.asarray(columns, dtype=np.intp)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     intercept = np.ascontiguousarray(intercept, dtype=np.float64)
+    if sp.issparse(X):  # the stored entries are all there is to check and read
+        if check_finite and not np.isfinite(X.data).all():
+            raise ValueError("Input X contains NaN or infinity.")
+        full = np.zeros((weights.shape[0], X.shape[1]))
+        full[:, columns] = weights
+        return np.asarray(X @ full.T) + intercept
     if X.dtype.kind != "f" or not X.flags.c_contiguous:
         if check_finite and not np.isfinite(np.asarray(X, dtype=np.float64)).all():
             raise ValueError("Input X contains NaN or infinity.")

@@ -12,6 +12,7 @@ import copy
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
@@ -78,7 +79,7 @@ class Problem:
         if weighted and not has_fit_parameter(final, "sample_weight"):
             raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
         final.fit(Z, y, **weighted)
-        self.Z = np.asarray(Z, dtype=np.float64)
+        self.Z = as_float_matrix(Z)
         self.y = np.asarray(y)
         single_label = classifier and self.y.ndim == 1
         self.y_codes = np.searchsorted(final.classes_, self.y) if single_label else None
@@ -90,9 +91,35 @@ class Problem:
     @cached_property
     def scale(self):
         """Spread of every input column of the last step (weighted)."""
-        w = self.sample_weight
-        mean = np.average(self.Z, axis=0, weights=w)
-        return np.sqrt(np.average((self.Z - mean) ** 2, axis=0, weights=w))
+        return column_spread(self.Z, self.sample_weight)
+
+
+def as_float_matrix(Z):
+    """``Z`` as float64: a CSR matrix if sparse (never densified), else an array."""
+    if sp.issparse(Z):
+        return sp.csr_matrix(Z, dtype=np.float64)
+    return np.asarray(Z, dtype=np.float64)
+
+
+def column_spread(Z, sample_weight=None):
+    """Weighted standard deviation of every column of ``Z`` (dense or sparse).
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from skprune.weight_pruning._linear import column_spread
+    >>> Z = np.array([[0.0, 1.0], [2.0, 1.0]])
+    >>> column_spread(Z), column_spread(sp.csr_matrix(Z))
+    (array([1., 0.]), array([1., 0.]))
+    """
+    w = np.ones(Z.shape[0]) if sample_weight is None else sample_weight
+    w = w / w.sum()
+    if sp.issparse(Z):
+        mean = np.asarray(Z.T @ w).ravel()
+        second = np.asarray(Z.multiply(Z).T @ w).ravel()
+        return np.sqrt(np.maximum(second - mean**2, 0.0))
+    mean = w @ Z
+    return np.sqrt(w @ (Z - mean) ** 2)
 
 
 def readout_model(model, n_outputs):

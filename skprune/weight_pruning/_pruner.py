@@ -27,7 +27,11 @@ from skprune.utils._compat import (
 )
 from skprune.utils._validation import report
 from skprune.weight_pruning._gather import decision_scores
-from skprune.weight_pruning._hessian import _l2_strength, inverse_hessians
+from skprune.weight_pruning._hessian import (
+    _l2_strength,
+    hessian_diagonals,
+    inverse_hessians,
+)
 from skprune.weight_pruning._linear import (
     Problem,
     affine_steps,
@@ -37,9 +41,14 @@ from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
     magnitude_saliency,
     obs_path,
+    obs_saliency,
     ranking_path,
 )
 from skprune.weight_pruning._schedule import cubic_schedule
+
+
+# Wider inputs take OBS with the Hessian's diagonal (a d x d inverse would not fit)
+DENSE_HESSIAN_LIMIT = 8192
 
 
 def _estimator_has(attr):
@@ -266,7 +275,9 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
             y = _check_y(y, multi_output=multi_output)
             check_consistent_length(X, y)
         else:
-            X, y = validate_data(self, X, y, multi_output=multi_output)
+            X, y = validate_data(
+                self, X, y, multi_output=multi_output, accept_sparse=self._sparse()
+            )
         if classifier:
             check_classification_targets(y)
         return X, y
@@ -337,6 +348,19 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
 
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
         block = max(1, int(self.block_fraction * n_units))
+        if self.method == "obs" and problem.Z.shape[1] > DENSE_HESSIAN_LIMIT:
+            diagonals = hessian_diagonals(
+                problem.final,
+                problem.Z,
+                coef,
+                intercept,
+                problem.y_codes,
+                problem.sample_weight,
+            )
+            saliency = obs_saliency(coef, 1.0 / diagonals)
+            return ranking_path(
+                coef, intercept, saliency, alive, n_target, self.structure, block
+            )
         if self.method == "obs":
             final = problem.final
             hinvs = inverse_hessians(
@@ -363,7 +387,7 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         if not self.refit:
             return level.coef, level.intercept, level.alive
         final = problem.final
-        l2 = _l2_strength(final, len(problem.Z))
+        l2 = _l2_strength(final, problem.Z.shape[0])
         coef, intercept = repair(
             final,
             problem.Z,
@@ -468,13 +492,27 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         weights, intercept = self._kept_coef, self._kept_intercept
         if self._folded or not isinstance(self.estimator_, Pipeline):
-            X = validate_data(self, X, reset=False, ensure_all_finite=False)
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                ensure_all_finite=False,
+                accept_sparse=self._sparse(),
+            )
             check = not get_config()["assume_finite"]
             return decision_scores(X, self._kept, weights, intercept, check)
         allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
         Z = self.estimator_[:-1].transform(X)
-        Z = check_array(Z, ensure_all_finite="allow-nan" if allow_nan else True)
+        Z = check_array(
+            Z,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            accept_sparse=["csr", "csc"],
+        )
         return decision_scores(Z, self._kept, weights, intercept, check_finite=False)
+
+    def _sparse(self):
+        """The sparse formats accepted (those of the wrapped model), or False."""
+        return ["csr", "csc"] if get_tags(self.estimator).input_tags.sparse else False
 
     @property
     def classes_(self):
@@ -519,6 +557,6 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
         tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
         tags.target_tags = copy.deepcopy(inner.target_tags)
         tags.target_tags.required = True
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags

@@ -62,7 +62,7 @@ def masked_multinomial(
     n_outputs, n_features = coef.shape
     mask = alive.astype(np.float64)
     onehot = np.eye(n_outputs)[y_codes]
-    weights = np.ones(len(Z)) if sample_weight is None else sample_weight
+    weights = np.ones(Z.shape[0]) if sample_weight is None else sample_weight
 
     def loss_and_gradient(theta):
         W = theta[: coef.size].reshape(coef.shape) * mask
@@ -74,7 +74,7 @@ def masked_multinomial(
             + 0.5 * l2 * (W**2).sum()
         )
         residual = (np.exp(scores - log_norm[:, None]) - onehot) * weights[:, None]
-        grad_W = (residual.T @ Z + l2 * W) * mask
+        grad_W = (np.asarray(Z.T @ residual).T + l2 * W) * mask
         grad_b = residual.sum(axis=0) if fit_intercept else np.zeros(0)
         return loss, np.concatenate([grad_W.ravel(), grad_b])
 
