@@ -2,9 +2,11 @@
 
 import copy
 import time
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
@@ -49,6 +51,14 @@ def _as_tensor(X, like):
     if tensor.is_floating_point():
         tensor = tensor.to(like.dtype)
     return tensor.to(like.device)
+
+
+def _as_dtype(X, like):
+    """Float input in the dtype of the module's parameters (skorch does not cast)."""
+    dtype = torch.empty(0, dtype=like.dtype).numpy().dtype
+    if X.dtype.kind == "f" and X.dtype != dtype:
+        return X.astype(dtype)
+    return X
 
 
 class LayerPruner(MetaEstimatorMixin, BaseEstimator):
@@ -253,16 +263,20 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
             stratify=self._stratify(y),
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
-        if self.prefit:
-            self.net_ = copy.deepcopy(self.net)
-        else:
-            self.net_ = clone(self.net).fit(X_train, y_train)
+        # the net is initialised and checked before any training
+        self.net_ = (
+            copy.deepcopy(self.net) if self.prefit else clone(self.net).initialize()
+        )
         module = self.net_.module_
         reference = next(module.parameters())
+        X_train, X_valid = _as_dtype(X_train, reference), _as_dtype(X_valid, reference)
         rows = rng.permutation(len(X_train))[: self.calibration_size]
         self._calibration = _as_tensor(X_train[rows], reference)
         self._valid = (_as_tensor(X_valid, reference), y_valid)
         self._check_outputs(module)
+        if not self.prefit:
+            self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
+            module = self.net_.module_
         units = self._candidates(module)
         limit = self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
@@ -277,6 +291,12 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
     def _validate_fit_data(self, X, y):
         """Arrays as the net takes them; class labels encoded as 0..n_classes-1."""
         classifier = is_classifier(self.net)
+        if isinstance(X, Mapping) and not sp.issparse(X):  # DOK is a dict
+            raise TypeError(
+                "LayerPruner takes X as one array (a numpy array, torch tensor or "
+                "DataFrame); dict and SliceDict input, which skorch passes to a "
+                "module's forward as keyword arguments, is not supported."
+            )
         X, y = validate_data(
             self, X, y, dtype="numeric", allow_nd=True, multi_output=not classifier
         )
