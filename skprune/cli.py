@@ -12,6 +12,7 @@ one-line error and exit status 2, never a traceback.
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 _PROGRESS_BYTES = 50 * 2**20  # files larger than this report reading progress
@@ -27,11 +28,16 @@ def _read_table(path, progress):
 
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path}")
-    if path.lower().endswith((".parquet", ".pq")):
+    if _is_parquet(path):
         try:
             return pd.read_parquet(path)
         except ImportError as error:
             raise UsageError(f"reading Parquet needs pyarrow: {error}") from error
+        except Exception as error:  # pyarrow's own errors name no common base
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise UsageError(
+                f"{path} is not a readable Parquet file: {first}"
+            ) from error
     show = progress or os.path.getsize(path) > _PROGRESS_BYTES
     try:
         if not show:
@@ -49,6 +55,45 @@ def _read_table(path, progress):
         raise UsageError(f"{path} is not a readable CSV file: {error}") from error
 
 
+def _is_parquet(path):
+    return path.lower().endswith((".parquet", ".pq"))
+
+
+def _check_output(output, data):
+    """Refuse an output that would replace the input or cannot be written."""
+    if output is None:
+        return
+    if os.path.exists(output) and os.path.samefile(output, data):
+        raise UsageError(
+            f"--output {output} is the input file; choose another path (the input "
+            "is never overwritten)"
+        )
+    if os.path.isdir(output):
+        raise UsageError(f"--output {output} is a directory; give a file name")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--output {output}: no such directory {folder}")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--output {output}: directory {folder} is not writable")
+
+
+def _write_atomically(frame, path):
+    """Write to a temporary file beside ``path``, then rename it into place: a
+    failed write leaves no partial file and never touches an existing one."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".skprune-", suffix=".tmp")
+    os.close(handle)
+    try:
+        if _is_parquet(path):
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_csv(temporary, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def _threshold(text):
     if text.lower() == "none":
         return None
@@ -64,6 +109,9 @@ def features(args):
 
     from skprune import FeaturePruner
 
+    if not os.path.isfile(args.data):
+        raise UsageError(f"no such file: {args.data}")
+    _check_output(args.output, args.data)
     frame = _read_table(args.data, args.progress)
     if frame.empty or frame.shape[1] < 2:
         raise UsageError(f"{args.data} has no rows or no feature columns")
@@ -73,6 +121,11 @@ def features(args):
             f"{', '.join(map(str, frame.columns))}"
         )
     X, y = frame.drop(columns=args.target), frame[args.target]
+    if y.nunique(dropna=True) < 2:
+        raise UsageError(
+            f"the target column {args.target!r} holds a single value; there is "
+            "nothing to predict, so no column can be scored"
+        )
     start = time.perf_counter()
     pruner = FeaturePruner(
         args.criterion,
@@ -82,7 +135,7 @@ def features(args):
     )
     try:
         pruner.fit(X, y)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         raise UsageError(str(error).splitlines()[0]) from error
     if args.progress:
         print(
@@ -101,11 +154,7 @@ def features(args):
     kept = list(X.columns[pruner.get_support()])
     print(f"\nkept {len(kept)} of {X.shape[1]} columns")
     if args.output:
-        pruned = frame[kept + [args.target]]
-        if args.output.lower().endswith((".parquet", ".pq")):
-            pruned.to_parquet(args.output, index=False)
-        else:
-            pruned.to_csv(args.output, index=False)
+        _write_atomically(frame[kept + [args.target]], args.output)
         print(f"wrote {args.output}")
 
 
@@ -174,6 +223,9 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog="skprune", description="Make scikit-learn models smaller."
     )
+    from skprune import __version__
+
+    parser.add_argument("--version", action="version", version=f"skprune {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser(
         "features", help="rank the columns of a CSV/Parquet table, keep the useful"

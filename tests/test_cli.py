@@ -135,3 +135,56 @@ def test_module_entry_point_never_shows_a_traceback(tmp_path):
     assert (
         result.stderr.strip() == f"skprune: error: no such file: {tmp_path / 'x.csv'}"
     )
+
+
+def test_output_equal_to_the_input_is_refused_and_the_input_kept(table, capsys):
+    before = table.read_bytes()
+    assert (
+        main(["features", str(table), "--target", "label", "--output", str(table)]) == 2
+    )
+    assert "is the input file" in capsys.readouterr().err
+    assert table.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["missing/out.csv", "."])
+def test_unwritable_output_is_refused_before_any_work(table, where, capsys):
+    output = table.parent / where
+    assert (
+        main(["features", str(table), "--target", "label", "--output", str(output)])
+        == 2
+    )
+    captured = capsys.readouterr()
+    assert captured.err.startswith("skprune: error: --output")
+    assert "kept" not in captured.out  # checked before the table was scored
+
+
+def test_corrupt_parquet_is_one_line_and_exit_2(tmp_path, capsys):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"not parquet at all")
+    assert main(["features", str(path), "--target", "y"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a readable Parquet file" in err and len(err.splitlines()) == 1
+
+
+def test_single_class_target_is_an_error(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"a": [1, 2, 3], "y": [0, 0, 0]}).to_csv(path, index=False)
+    assert main(["features", str(path), "--target", "y"]) == 2
+    assert "holds a single value" in capsys.readouterr().err
+
+
+def test_output_is_written_atomically(table, tmp_path):
+    output = tmp_path / "out.csv"
+    assert (
+        main(["features", str(table), "--target", "label", "--output", str(output)])
+        == 0
+    )
+    assert list(pd.read_csv(output).columns)[-1] == "label"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".skprune-")]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("skprune ")

@@ -392,6 +392,8 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
         self.pvalues_ = np.array([g_test(t)[2] for t in tables])
         order = self._select(levels, tables, y_codes, weights)
+        if len(order) == 0:
+            order = self._best_alone()
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
@@ -442,6 +444,21 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         else:
             candidates, alpha = passing, None
         return jmi_order(pairs, self.scores_, candidates, limit, alpha)
+
+    def _best_alone(self):
+        """The best-scoring column, kept with a warning when none passed: an
+        empty selection would break every Pipeline step after this one."""
+        best = int(np.argmax(self.scores_))
+        warnings.warn(
+            f"No column passed threshold={self.threshold!r}; keeping the "
+            f"best-scoring one, {self._input_features()[best]!r} (score "
+            f"{self.scores_[best]:.3g}, p-value {self.pvalues_[best]:.3g}). With "
+            "so few rows or so little signal, consider threshold=None with "
+            "max_features.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return [best]
 
     def _input_features(self):
         return getattr(

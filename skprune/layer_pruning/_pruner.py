@@ -277,6 +277,11 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         if not self.prefit:
             self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
             module = self.net_.module_
+        if not torch.isfinite(forward(module, self._calibration)).all():
+            raise ValueError(
+                "The trained net outputs NaN or infinity on its training data: its "
+                "training diverged. Scale X (e.g. StandardScaler) or lower lr."
+            )
         units = self._candidates(module)
         limit = self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
@@ -318,9 +323,19 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         return X, y
 
     def _check_outputs(self, module):
+        """One row through the module before any training: clear errors early."""
+        example = self._calibration[:1]
+        try:
+            n_outputs = forward(module, example).shape[-1]
+        except RuntimeError as error:
+            raise TypeError(
+                f"The net's module fails on the first row of X (a {example.dtype} "
+                f"tensor of shape {tuple(example.shape)}): "
+                f"{str(error).splitlines()[0]}. Give X the dtype and shape the "
+                "module takes (float32 for Linear and Conv layers)."
+            ) from error
         if not is_classifier(self.net):
             return
-        n_outputs = forward(module, self._calibration[:1]).shape[-1]
         if n_outputs < len(self._classes):
             raise ValueError(
                 f"The net outputs {n_outputs} scores per sample but y has "
@@ -498,6 +513,9 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         proba = self._proba(X)
         if is_classifier(self.net) and proba.shape[1] > len(self._classes):
             proba = proba[:, : len(self._classes)]
+            total = proba.sum(axis=1, keepdims=True)
+            # rows whose mass lay wholly on the extra outputs: no preference left
+            proba = np.where(total > 0, proba / np.where(total > 0, total, 1), 1.0)
             proba = proba / proba.sum(axis=1, keepdims=True)
         return proba
 

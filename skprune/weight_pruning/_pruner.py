@@ -35,6 +35,7 @@ from skprune.weight_pruning._hessian import (
 from skprune.weight_pruning._linear import (
     Problem,
     affine_steps,
+    final_step,
     readout_model,
 )
 from skprune.weight_pruning._repair import as_2d, repair
@@ -45,7 +46,6 @@ from skprune.weight_pruning._saliency import (
     ranking_path,
 )
 from skprune.weight_pruning._schedule import cubic_schedule
-
 
 # Wider inputs take OBS with the Hessian's diagonal (a d x d inverse would not fit)
 DENSE_HESSIAN_LIMIT = 8192
@@ -280,6 +280,15 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
             )
         if classifier:
             check_classification_targets(y)
+        elif np.asarray(y).dtype.kind in "OUS":
+            try:
+                y = np.asarray(y, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"WeightPruner wraps a regressor "
+                    f"({type(final_step(self.estimator)).__name__}): y must be "
+                    f"numeric, but it holds values such as {np.asarray(y).ravel()[0]!r}."
+                ) from None
         return X, y
 
     def _split(self, X, y, sample_weight, rng):

@@ -125,3 +125,23 @@ def test_import_does_not_load_dask():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("as_target", [pd.Series, np.asarray])
+def test_dask_frame_with_in_memory_target_scores_as_in_memory(as_target):
+    rng = np.random.default_rng(0)
+    n = 1000
+    y = rng.integers(0, 2, n)
+    X = pd.DataFrame(
+        {
+            "d": pd.date_range("2020", periods=n, freq="h"),
+            "x": rng.normal(size=n) + y,
+            "c": np.array(["a", "b"])[y],
+        }
+    )
+    X.loc[::13, "d"] = pd.NaT
+    memory = FeaturePruner(threshold=None).fit(X, y)
+    lazy = FeaturePruner(threshold=None).fit(
+        dd.from_pandas(X, npartitions=4), as_target(y)
+    )
+    np.testing.assert_allclose(lazy.scores_, memory.scores_)

@@ -270,3 +270,41 @@ def test_residual_conv_blocks_on_image_input(digits):
     assert len(pruner.net_.module_.blocks) == 1  # identities dropped from Sequential
     assert pruner.score(images, y) > 0.85
     assert pruner.predict(images[:5]).shape == (5,)
+
+
+def _small_classifier(n_out, **params):
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, n_out)
+    )
+    return make_net(module, max_epochs=3, **params)
+
+
+def _three_classes():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 8))
+    return X, (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+
+
+def test_too_few_outputs_for_the_classes_is_refused_before_training():
+    X, y = _three_classes()
+    net = _small_classifier(2)
+    with pytest.raises(ValueError, match="outputs 2 scores per sample but y has 3"):
+        LayerPruner(net).fit(X.astype(np.float32), y)
+
+
+@pytest.mark.parametrize("prefit", [False, True])
+def test_float64_input_is_cast_to_the_module_dtype(prefit):
+    X, y = _three_classes()
+    net = _small_classifier(3)
+    if prefit:
+        net.fit(X.astype(np.float32), y)
+    pruner = LayerPruner(net, prefit=prefit, fine_tune_epochs=2).fit(X, y)
+    assert len(pruner.history_) == 2
+    assert pruner.score(X, y) > 0.5
+
+
+def test_dict_input_is_refused_with_a_sentence():
+    X, y = _three_classes()
+    with pytest.raises(TypeError, match="dict and SliceDict input"):
+        LayerPruner(_small_classifier(3)).fit({"x": X}, y)

@@ -1,0 +1,268 @@
+"""Property-based tests: random mixed frames and targets through every public method.
+
+Every outcome is a result or a ``ValueError`` / ``TypeError`` that says what is
+wrong; whatever ``fit`` accepts, the other methods accept; inputs are never
+changed; a fit is deterministic. CI runs the derandomized ``ci`` profile; set
+``HYPOTHESIS_PROFILE=long`` for a deeper search.
+"""
+
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skprune import FeaturePruner, WeightPruner
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# what an unhelpful error looks like: Python's own words from deep inside
+_UNHELPFUL = ("unhashable type", "not supported between", "could not convert")
+
+
+def _column(kind, n, draw):
+    if kind == "int":
+        values = draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n))
+        return pd.Series(values, dtype="int64")
+    if kind == "nullable_int":
+        values = draw(st.lists(st.none() | st.integers(-3, 3), min_size=n, max_size=n))
+        return pd.Series(values, dtype="Int64")
+    if kind == "float":
+        finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+        values = draw(st.lists(finite | st.just(np.nan), min_size=n, max_size=n))
+        return pd.Series(values, dtype="float64")
+    if kind == "bool":
+        return pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    if kind == "string":
+        words = st.sampled_from(["a", "b", "c", "ä", ""]) | st.none()
+        return pd.Series(draw(st.lists(words, min_size=n, max_size=n)), dtype=object)
+    if kind == "ids":
+        return pd.Series([f"id{i}" for i in range(n)])
+    if kind == "category":
+        levels = st.sampled_from(["x", "y", "z"]) | st.none()
+        return pd.Series(
+            draw(st.lists(levels, min_size=n, max_size=n)), dtype="category"
+        )
+    if kind == "datetime":
+        days = draw(
+            st.lists(st.none() | st.integers(0, 10_000), min_size=n, max_size=n)
+        )
+        return pd.Series(
+            [
+                pd.NaT
+                if d is None
+                else pd.Timestamp("2000-01-01") + pd.Timedelta(d, "D")
+                for d in days
+            ]
+        )
+    if kind == "timedelta":
+        secs = draw(st.lists(st.none() | st.integers(0, 100), min_size=n, max_size=n))
+        return pd.Series([pd.NaT if s is None else pd.Timedelta(s, "s") for s in secs])
+    if kind == "constant":
+        return pd.Series(np.ones(n))
+    return pd.Series([np.nan] * n)  # all missing
+
+
+KINDS = [
+    "int",
+    "nullable_int",
+    "float",
+    "bool",
+    "string",
+    "ids",
+    "category",
+    "datetime",
+    "timedelta",
+    "constant",
+    "missing",
+]
+
+
+@st.composite
+def frames(draw, kinds=KINDS, max_rows=40):
+    n = draw(st.integers(1, max_rows))
+    chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=5))
+    return pd.DataFrame(
+        {f"{kind}_{j}": _column(kind, n, draw) for j, kind in enumerate(chosen)}
+    )
+
+
+@st.composite
+def targets(draw, n):
+    kind = draw(st.sampled_from(["binary", "multiclass", "strings", "floats", "one"]))
+    if kind == "binary":
+        return np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    if kind == "multiclass":
+        return np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)))
+    if kind == "strings":
+        return np.array(
+            draw(
+                st.lists(
+                    st.sampled_from(["no", "yes", "maybe"]), min_size=n, max_size=n
+                )
+            )
+        )
+    if kind == "floats":
+        finite = st.floats(-1e6, 1e6, allow_nan=False)
+        return np.array(draw(st.lists(finite, min_size=n, max_size=n)))
+    return np.zeros(n, dtype=int)
+
+
+def _fit_or_clear_error(estimator, X, y):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return estimator.fit(X, y)
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        assert message, "an error without a message"
+        assert not any(words in message for words in _UNHELPFUL), message
+        return None
+
+
+@st.composite
+def problems(draw, kinds=KINDS):
+    X = draw(frames(kinds))
+    return X, draw(targets(len(X)))
+
+
+FEATURE_PRUNERS = [
+    FeaturePruner(),
+    FeaturePruner("gini", threshold=None, max_features=0.5),
+    FeaturePruner(redundancy="mrmr", threshold=None),
+    FeaturePruner(redundancy="jmi", max_features=2),
+]
+
+
+@pytest.mark.parametrize("pruner", FEATURE_PRUNERS, ids=repr)
+@given(problem=problems())
+def test_feature_pruner_fit_transform_on_random_frames(pruner, problem):
+    X, y = problem
+    X_before, y_before = X.copy(), y.copy()
+    fitted = _fit_or_clear_error(pruner, X, y)
+    pd.testing.assert_frame_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    if fitted is None:
+        return
+    assert np.isfinite(fitted.scores_).all() and np.isfinite(fitted.pvalues_).all()
+    kept = X.iloc[:, fitted.get_support()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no features were selected"
+        out = fitted.transform(X)
+        framed = fitted.set_output(transform="pandas").transform(X)
+    fitted.set_output(transform="default")
+    assert out.shape == kept.shape
+    pd.testing.assert_frame_equal(framed, kept)
+    assert list(fitted.get_feature_names_out()) == list(kept.columns)
+    again = pruner.__class__(**pruner.get_params())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again.fit(X, y)
+    np.testing.assert_array_equal(again.scores_, fitted.scores_)
+    np.testing.assert_array_equal(again.support_, fitted.support_)
+
+
+@given(problem=problems(kinds=["int", "float", "bool", "nullable_int", "constant"]))
+def test_feature_pruner_partial_fit_matches_fit_on_one_chunk(problem):
+    X, y = problem
+    fitted = _fit_or_clear_error(FeaturePruner(threshold=None), X, y)
+    if fitted is None:
+        return
+    streamed = FeaturePruner(threshold=None).partial_fit(X, y)
+    np.testing.assert_allclose(streamed.scores_, fitted.scores_)
+
+
+NUMERIC = ["int", "float", "bool", "constant"]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        WeightPruner(LogisticRegression(), sparsity=0.5),
+        WeightPruner(make_pipeline(StandardScaler(), Ridge()), sparsity=0.5),
+        WeightPruner(LogisticRegression(), structure="feature", sparsity=0.5),
+    ],
+    ids=repr,
+)
+@settings(max_examples=60)
+@given(problem=problems(kinds=NUMERIC))
+def test_weight_pruner_fit_predict_on_random_frames(estimator, problem):
+    X, y = problem
+    X_before = X.copy()
+    fitted = _fit_or_clear_error(estimator, X, y)
+    pd.testing.assert_frame_equal(X, X_before)
+    if fitted is None:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        predicted = fitted.predict(X)
+        assert predicted.shape[0] == len(X)
+        expected = fitted.estimator_.predict(X)
+        if expected.dtype.kind == "f":  # folded scalers round differently
+            np.testing.assert_allclose(predicted, expected, rtol=1e-9, atol=1e-9)
+        else:
+            np.testing.assert_array_equal(predicted, expected)
+        # R^2 of one sample is NaN in scikit-learn too: the same as the model's
+        np.testing.assert_allclose(
+            fitted.score(X, y), fitted.estimator_.score(X, y), equal_nan=True
+        )
+
+
+def _layer_pruner():
+    torch = pytest.importorskip("torch")
+    from skorch import NeuralNetClassifier
+
+    from skprune import LayerPruner
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = torch.nn.LazyLinear(8)
+            self.middle = torch.nn.Linear(8, 8)
+            self.tail = torch.nn.Linear(8, 5)
+
+        def forward(self, x):
+            return self.tail(torch.relu(self.middle(torch.relu(self.head(x)))))
+
+    net = NeuralNetClassifier(
+        Net,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+    )
+    return LayerPruner(net, fine_tune_epochs=1, random_state=0)
+
+
+@settings(max_examples=25)
+@given(problem=problems(kinds=["int", "float", "bool", "constant"]))
+def test_layer_pruner_fit_predict_on_random_frames(problem):
+    X, y = problem
+    X = X.fillna(0.0)  # a net takes no missing values: that error is the net's
+    fitted = _fit_or_clear_error(_layer_pruner(), X, y)
+    if fitted is None:
+        return
+    predicted = fitted.predict(X)
+    assert predicted.shape == (len(X),)
+    assert set(predicted) <= set(fitted.classes_)
+    proba = fitted.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
