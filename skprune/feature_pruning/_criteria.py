@@ -88,11 +88,6 @@ def gini_impurity(counts):
     return float(1.0 - (p * p).sum())
 
 
-def _weighted_child_impurity(table, impurity):
-    n = table.sum()
-    return sum(row.sum() / n * impurity(row) for row in table)
-
-
 def information_gain(table):
     """Information gain ``H(y) - H(y | x)`` in bits (the mutual information).
 
@@ -127,9 +122,11 @@ def gini_gain(table):
     table = _compact(table)
     if table.size == 0:
         return 0.0
-    gain = gini_impurity(table.sum(axis=0)) - _weighted_child_impurity(
-        table, gini_impurity
-    )
+    p = table / table.sum()
+    rows = p.sum(axis=1)
+    # sum_v p(v) G(y | v) = 1 - sum_v sum_k p(v, k)^2 / p(v)
+    within = 1.0 - float(((p * p).sum(axis=1) / rows).sum())
+    gain = gini_impurity(p.sum(axis=0)) - within
     return float(max(gain, 0.0))
 
 

@@ -437,13 +437,16 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         pairs = PairScores(
             *level_codes(levels), tables, y_codes, weights, self.criterion
         )
+        # significance tests decide only under "auto"; otherwise a count is asked
+        alpha = self.alpha if self.threshold == "auto" else None
         if self.redundancy == "mrmr":
-            return mrmr_order(pairs, self.scores_, passing, limit, self.alpha)
+            return mrmr_order(pairs, self.scores_, passing, limit, alpha)
         if self.threshold in ("auto", None):  # interactions have no lone signal
-            candidates, alpha = by_score, self.alpha
+            candidates = by_score
         else:
-            candidates, alpha = passing, None
-        return jmi_order(pairs, self.scores_, candidates, limit, alpha)
+            candidates = passing
+        seed = passing[0] if alpha is not None and len(passing) else None
+        return jmi_order(pairs, self.scores_, candidates, limit, alpha, seed)
 
     def _best_alone(self):
         """The best-scoring column, kept with a warning when none passed: an
@@ -456,7 +459,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             "so few rows or so little signal, consider threshold=None with "
             "max_features.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         return [best]
 

@@ -91,14 +91,18 @@ class PairScores:
 def mrmr_order(pairs, relevance, candidates, limit, alpha):
     """Greedy mRMR over ``candidates``; returns the selected indices in order.
 
-    A candidate is skipped as redundant when it adds no significant information
-    about ``y`` next to its most redundant selected column (conditional G-test at
-    level ``alpha`` over the number of candidates): a copy adds exactly none.
+    A candidate that adds no significant information about ``y`` next to its most
+    redundant selected column (conditional G-test at level ``alpha`` over the
+    number of candidates; a copy adds exactly none) is redundant. With ``alpha``
+    it is dropped; with ``alpha=None`` (a count was asked for, not a test) it is
+    only put back, behind every candidate that is not redundant, so ``limit``
+    columns are returned whenever there are that many candidates.
     """
     remaining = list(candidates)
-    selected = []
+    selected, deferred = [], []
     total = np.zeros(len(relevance))
     nearest = {}
+    level = (0.05 if alpha is None else alpha) / max(len(candidates), 1)
     while remaining and len(selected) < limit:
         merit = relevance[remaining]
         if selected:
@@ -106,7 +110,8 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha):
         chosen = remaining.pop(int(np.argmax(merit)))
         if selected:
             pvalue = pairs.conditional_test(chosen, [nearest[chosen][1]])
-            if pvalue > alpha / len(candidates):
+            if pvalue > level:
+                deferred.append(chosen)
                 continue
         selected.append(chosen)
         for g in remaining:
@@ -114,41 +119,60 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha):
             total[g] += redundancy
             if g not in nearest or redundancy > nearest[g][0]:
                 nearest[g] = (redundancy, chosen)
+    if alpha is None:
+        selected += deferred[: limit - len(selected)]
     return selected
 
 
-def jmi_order(pairs, relevance, candidates, limit, alpha):
-    """Greedy JMI over ``candidates``; returns the selected indices in order.
-
-    With ``alpha`` (or None), each new column must pass the conditional G-test, on
-    average over the selected columns, at level ``alpha`` over the number of
-    candidates; selection also stops when the best mean added gain is not positive.
-    """
-    remaining = list(candidates)
-    if len(remaining) < 2:
-        return [f for f in remaining if relevance[f] > 0][:limit]
+def _best_pair(pairs, remaining, alpha):
+    """The column of the best pair that tells more alone, or None if the pair's
+    joint test fails at ``alpha`` over the number of pairs."""
     best_pair = max(
         ((f, g) for i, f in enumerate(remaining) for g in remaining[i + 1 :]),
         key=lambda pair: pairs.joint(*pair)[0],
     )
     pair_gain, pair_statistic, pair_dof, _ = pairs.joint(*best_pair)
     n_pairs = len(remaining) * (len(remaining) - 1) / 2
-    if not pair_gain > 0 or (
-        alpha is not None and chdtrc(pair_dof, pair_statistic) > alpha / n_pairs
-    ):
+    if not pair_gain > 0 or chdtrc(pair_dof, pair_statistic) > alpha / n_pairs:
+        return None
+    return best_pair
+
+
+def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None):
+    """Greedy JMI over ``candidates``; returns the selected indices in order.
+
+    The first column is ``seed`` when given; otherwise (under a test, when no
+    column is significant alone) the better column of the best *pair*, so columns
+    informative only together are found; without a test, the most relevant one.
+    With ``alpha``, each new column must pass the conditional G-test, on average
+    over the selected columns, at level ``alpha`` over the number of candidates,
+    and selection stops when the best mean added gain is not positive. With
+    ``alpha=None`` selection goes on to ``limit`` columns. Each step costs one
+    joint table per (candidate, selected) pair: ``O(n p k)`` in all.
+    """
+    remaining = list(candidates)
+    if not remaining:
         return []
-    first = max(best_pair, key=lambda f: relevance[f])
-    selected = [first]
-    remaining.remove(first)
+    if seed is None and alpha is not None:
+        if len(remaining) < 2:
+            return [f for f in remaining if relevance[f] > 0][:limit]
+        pair = _best_pair(pairs, remaining, alpha)
+        if pair is None:
+            return []
+        seed = max(pair, key=lambda f: relevance[f])
+    if seed is None:
+        seed = max(remaining, key=lambda f: relevance[f])
+    selected = [seed]
+    remaining.remove(seed)
     while remaining and len(selected) < limit:
         gains = [
             np.mean([pairs.joint(f, s)[0] - relevance[s] for s in selected])
             for f in remaining
         ]
         best = int(np.argmax(gains))
-        if not gains[best] > 0:
-            break
         if alpha is not None:
+            if not gains[best] > 0:
+                break
             pvalue = pairs.conditional_test(remaining[best], selected)
             if pvalue > alpha / len(candidates):
                 break

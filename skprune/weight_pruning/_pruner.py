@@ -284,10 +284,11 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
             try:
                 y = np.asarray(y, dtype=np.float64)
             except (TypeError, ValueError):
+                example = np.asarray(y).ravel()[0]
                 raise ValueError(
                     f"WeightPruner wraps a regressor "
                     f"({type(final_step(self.estimator)).__name__}): y must be "
-                    f"numeric, but it holds values such as {np.asarray(y).ravel()[0]!r}."
+                    f"numeric, but it holds values such as {example!r}."
                 ) from None
         return X, y
 
