@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: test lint demo bench docs clean
 
 $(STAMP): pyproject.toml
+	@echo "set-up: .venv with skprune and its test, torch extras (a few minutes on a fresh machine)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,torch]"
+	$(PY) -m pip install --progress-bar on -e ".[test,torch]" | grep -E "^(Collecting|Successfully)" || true
+	@$(PY) -c "import skprune, torch, skorch" || (echo "set-up failed" && exit 1)
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -36,6 +38,7 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	MPLBACKEND=Agg $(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(PY) docs/check_offline.py docs/_build/html
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache docs/_build \

@@ -11,10 +11,12 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax and its fonts copied into _static
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
 ]
+templates_path = ["_templates"]  # class pages without an empty __init__ row
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 autosummary_generate = True
@@ -43,4 +45,5 @@ sphinx_gallery_conf = {
 
 html_theme = "alabaster"
 html_title = f"skprune {version}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["wrap.css"]  # long code lines scroll instead of being cut off

@@ -47,3 +47,4 @@ for sparsity, group in results.groupby("param_weightpruner__sparsity"):
 ax.set_xlabel("features kept")
 ax.set_ylabel("cross-validated accuracy")
 ax.legend()
+plt.show()

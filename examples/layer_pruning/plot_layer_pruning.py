@@ -7,6 +7,7 @@ Train a residual MLP on the digits, remove half of its blocks with
 """
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
@@ -66,3 +67,4 @@ print(
     {k: round(v, 4) for k, v in pruner.layer_importances_.items()},
 )
 PruningCurveDisplay.from_estimator(pruner)
+plt.show()

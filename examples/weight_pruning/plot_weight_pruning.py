@@ -37,6 +37,7 @@ for method in ["obs", "magnitude", "random"]:
 ax.set_xlabel("sparsity")
 ax.set_ylabel("test accuracy")
 ax.legend()
+plt.show()
 
 # %%
 # A gradual schedule with a tolerance
@@ -50,3 +51,4 @@ print(
     f"sparsity reached: {pruner.sparsity_:.2f}, columns used: {pruner.support_.sum()}"
 )
 PruningCurveDisplay.from_estimator(pruner)
+plt.show()

@@ -11,6 +11,8 @@ No partition is ever collected.
 dask is the ``dask`` extra and is imported only here, only for dask input.
 """
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -88,7 +90,7 @@ def _partition_tables(X_part, y_part, plan, target):
     return count_tables(levels, target.encode(y_part), target.n_classes, weights)
 
 
-def dask_tables(X, y, n_bins, is_continuous):
+def dask_tables(X, y, n_bins, is_continuous, show_progress=False):
     """``(plan, target coding, tables)`` of a dask ``X`` and ``y``, reduced."""
     import dask
 
@@ -119,7 +121,14 @@ def dask_tables(X, y, n_bins, is_continuous):
         )
     count = dask.delayed(_partition_tables, pure=True)
     pairs = zip(X_parts, y_parts, strict=True)
-    parts = dask.compute(*[count(a, b, plan, target) for a, b in pairs])
+    tasks = [count(a, b, plan, target) for a, b in pairs]
+    if show_progress:  # dask's own bar (local schedulers; a cluster has its own)
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(out=sys.stderr):
+            parts = dask.compute(*tasks)
+    else:
+        parts = dask.compute(*tasks)
     tables = [sum(part[j] for part in parts) for j in range(plan.n_features)]
     return plan, target, tables
 

@@ -38,6 +38,7 @@ from skprune.utils._compat import (
     _get_output_config,
 )
 from skprune.utils._frames import frame_values, is_frame, select_columns
+from skprune.utils._progress import progress_bar
 from skprune.utils._validation import (
     check_frame,
     check_target,
@@ -321,7 +322,7 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             tables = count_tables(levels, target.encode(y), target.n_classes, weights)
         self._keep_plan(levels.plan, target)
         self._tables = tables if first else _add_tables(self._tables, tables)
-        return self._score(start)
+        return self._score(start, report_level=2)
 
     def _keep_plan(self, plan, target):
         """Keep how columns and target were coded, as plain arrays, lists, dicts."""
@@ -337,7 +338,11 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         validate_data(self, validation_view(X), skip_check_array=True)
         with numba_threads(self.n_jobs):
             plan, target, self._tables = dask_tables(
-                X, y, self.n_bins, lambda sample: _is_continuous(sample, self.n_bins)
+                X,
+                y,
+                self.n_bins,
+                lambda sample: _is_continuous(sample, self.n_bins),
+                show_progress=bool(self.verbose),
             )
         self._keep_plan(plan, target)
         return self._score(start)
@@ -386,8 +391,11 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
             )
         return weights, None if sample_weight is None else weights
 
-    def _score(self, start, levels=None, y_codes=None, weights=None):
-        """Scores, p-values and the selection from the accumulated tables."""
+    def _score(self, start, levels=None, y_codes=None, weights=None, report_level=1):
+        """Scores, p-values and the selection from the accumulated tables.
+
+        A fit reports at ``verbose=1``; each chunk of a stream only at 2.
+        """
         tables = self._tables
         self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
         self.pvalues_ = np.array([g_test(t)[2] for t in tables])
@@ -397,17 +405,21 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
-        report(
-            self,
-            f"scored {self.n_features_in_} columns by {self.criterion} in "
-            f"{time.perf_counter() - start:.2f} s; kept {len(order)}"
-            + (
-                f" ({self.redundancy} order: "
-                f"{[str(self._input_features()[i]) for i in order]})"
-                if self.redundancy
-                else ""
-            ),
+        names = self._input_features()
+        rows = int(round(self._tables[0].sum())) if self._tables else 0
+        summary = (
+            f"scored {self.n_features_in_} columns by {self.criterion} on {rows:,} "
+            f"(weighted) rows; kept {len(order)}; elapsed "
+            f"{time.perf_counter() - start:.2f} s"
         )
+        report(self, summary, level=report_level)
+        for rank, j in enumerate(order, start=1):
+            report(
+                self,
+                f"  {rank:>3}. {names[j]}: score {self.scores_[j]:.4g}, "
+                f"p-value {self.pvalues_[j]:.3g}",
+                level=2,
+            )
         return self
 
     def _validate_fit_data(self, X, y, reset):
@@ -439,14 +451,14 @@ class FeaturePruner(SelectorMixin, BaseEstimator):
         )
         # significance tests decide only under "auto"; otherwise a count is asked
         alpha = self.alpha if self.threshold == "auto" else None
-        if self.redundancy == "mrmr":
-            return mrmr_order(pairs, self.scores_, passing, limit, alpha)
-        if self.threshold in ("auto", None):  # interactions have no lone signal
-            candidates = by_score
-        else:
-            candidates = passing
-        seed = passing[0] if alpha is not None and len(passing) else None
-        return jmi_order(pairs, self.scores_, candidates, limit, alpha, seed)
+        bound = min(limit, len(by_score if self.threshold is None else passing))
+        with progress_bar(self, bound, f"{self.redundancy} selection") as bar:
+            if self.redundancy == "mrmr":
+                return mrmr_order(pairs, self.scores_, passing, limit, alpha, bar)
+            # interactions have no lone signal
+            candidates = by_score if self.threshold in ("auto", None) else passing
+            seed = passing[0] if alpha is not None and len(passing) else None
+            return jmi_order(pairs, self.scores_, candidates, limit, alpha, seed, bar)
 
     def _best_alone(self):
         """The best-scoring column, kept with a warning when none passed: an

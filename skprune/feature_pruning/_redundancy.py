@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import chdtrc
 
 from skprune.feature_pruning._criteria import adjusted_gain, g_statistic, g_test
+from skprune.utils._progress import QUIET
 
 
 def _pair_table(codes, n_levels, f, g, weights):
@@ -88,7 +89,7 @@ class PairScores:
         return chdtrc(max(np.mean(dofs), 1.0), max(np.mean(stats), 0.0))
 
 
-def mrmr_order(pairs, relevance, candidates, limit, alpha):
+def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
     """Greedy mRMR over ``candidates``; returns the selected indices in order.
 
     A candidate that adds no significant information about ``y`` next to its most
@@ -114,6 +115,7 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha):
                 deferred.append(chosen)
                 continue
         selected.append(chosen)
+        bar.update()
         for g in remaining:
             redundancy = pairs.redundancy(chosen, g)
             total[g] += redundancy
@@ -138,7 +140,7 @@ def _best_pair(pairs, remaining, alpha):
     return best_pair
 
 
-def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None):
+def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None, bar=QUIET):
     """Greedy JMI over ``candidates``; returns the selected indices in order.
 
     The first column is ``seed`` when given; otherwise (under a test, when no
@@ -164,6 +166,7 @@ def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None):
         seed = max(remaining, key=lambda f: relevance[f])
     selected = [seed]
     remaining.remove(seed)
+    bar.update()
     while remaining and len(selected) < limit:
         gains = [
             np.mean([pairs.joint(f, s)[0] - relevance[s] for s in selected])
@@ -177,4 +180,5 @@ def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None):
             if pvalue > alpha / len(candidates):
                 break
         selected.append(remaining.pop(best))
+        bar.update()
     return selected

@@ -18,6 +18,7 @@ import torch
 
 from skprune.layer_pruning._hooks import evaluating
 from skprune.layer_pruning._splice import capture, fit_affine, remove_unit
+from skprune.utils._progress import QUIET
 
 
 def forward(module, X, batch_size=4096):
@@ -34,19 +35,26 @@ def _without(module, unit, calibration):
     return pruned
 
 
-def ablation_importance(module, units, calibration, loss):
-    """Loss increase when each unit is removed; ``loss(module)`` -> float."""
+def ablation_importance(module, units, calibration, loss, bar=QUIET):
+    """Loss increase when each unit is removed; ``loss(module)`` -> float.
+
+    ``bar`` is told of every unit scored (as in :func:`kl_importance`)."""
     base = loss(module)
-    return {u.name: loss(_without(module, u, calibration)) - base for u in units}
+    scores = {}
+    for unit in units:
+        scores[unit.name] = loss(_without(module, unit, calibration)) - base
+        bar.update()
+    return scores
 
 
-def kl_importance(module, units, calibration, X, distribution):
+def kl_importance(module, units, calibration, X, distribution, bar=QUIET):
     """Mean KL divergence of the predictions; ``distribution(output)`` -> probs."""
     reference = distribution(forward(module, X))
     scores = {}
     for unit in units:
         other = distribution(forward(_without(module, unit, calibration), X))
         scores[unit.name] = float(_divergence(reference, other))
+        bar.update()
     return scores
 
 

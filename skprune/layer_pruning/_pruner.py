@@ -32,6 +32,7 @@ from skprune.layer_pruning._importance import (
 from skprune.layer_pruning._splice import drop_identities, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
+from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
 
 # Callbacks that hold optimizer state or reload saved weights: off while healing.
@@ -369,13 +370,26 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         return min(wanted, len(units))
 
     def _importances(self, module, units):
-        if self.importance == "angular":
-            return angular_importance(module, units, self._calibration)
-        if self.importance == "kl":
-            return kl_importance(
-                module, units, self._calibration, self._valid[0], self._distribution
-            )
-        return ablation_importance(module, units, self._calibration, self._loss)
+        if self.importance == "angular":  # one forward pass
+            scores = angular_importance(module, units, self._calibration)
+        else:
+            with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
+                if self.importance == "kl":
+                    scores = kl_importance(
+                        module,
+                        units,
+                        self._calibration,
+                        self._valid[0],
+                        self._distribution,
+                        bar,
+                    )
+                else:
+                    scores = ablation_importance(
+                        module, units, self._calibration, self._loss, bar
+                    )
+        for name, score in sorted(scores.items(), key=lambda item: item[1]):
+            report(self, f"  {name}: importance {score:.4g}", level=2)
+        return scores
 
     def _distribution(self, output):
         return self.net_._get_predict_nonlinearity()(output)
@@ -415,12 +429,17 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
                 break
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
+            healing = (
+                f" -> {record['score_after_healing']:.4f} after healing"
+                if healed and self.fine_tune_epochs
+                else ""
+            )
             report(
                 self,
                 f"step {step}: removed {unit.name} ({unit.kind}), "
-                f"{record['n_parameters']:,} parameters, score "
-                f"{record['score_before_healing']:.4f} -> healed "
-                f"{record['score_after_healing']:.4f}, {record['seconds']:.2f} s",
+                f"{record['n_parameters']:,} parameters, validation score "
+                f"{record['score_before_healing']:.4f}{healing}; elapsed "
+                f"{record['seconds']:.2f} s",
             )
 
     def _reset_optimizer(self):
@@ -442,7 +461,14 @@ class LayerPruner(MetaEstimatorMixin, BaseEstimator):
         net.set_params(lr=lr * self.fine_tune_lr)
         self._reset_optimizer()
         try:
-            net.partial_fit(X_train, y_train, epochs=self.fine_tune_epochs)
+            epochs = self.fine_tune_epochs
+            with progress_bar(self, epochs, "healing epochs") as bar:
+                for _ in range(epochs):
+                    net.partial_fit(X_train, y_train, epochs=1)
+                    bar.set_postfix_str(
+                        f"train loss {net.history[-1, 'train_loss']:.4g}"
+                    )
+                    bar.update()
         finally:
             net.callbacks_ = callbacks
             net.set_params(lr=lr)

@@ -104,7 +104,8 @@ def numba_threads(n_jobs):
         numba.set_num_threads(previous)
 
 
-def report(estimator, message):
-    """Print ``message`` for ``estimator`` when its ``verbose`` is on."""
-    if estimator.verbose:
+def report(estimator, message, level=1):
+    """Print ``message`` for ``estimator`` when its ``verbose`` is at least
+    ``level`` (1: a line per pruning step; 2: also the detail of each step)."""
+    if estimator.verbose >= level:
         print(f"[{type(estimator).__name__}] {message}", flush=True)

@@ -25,6 +25,7 @@ from skprune.utils._compat import (
     _check_y,
     _fit_context,
 )
+from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
 from skprune.weight_pruning._gather import decision_scores
 from skprune.weight_pruning._hessian import (
@@ -348,13 +349,25 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
                 self._install(problem, coef, intercept, alive)
                 break
             self.history_.append(record)
+            validation = (
+                ""
+                if valid is None
+                else f", validation score {record['validation_score']:.4f}"
+            )
             report(
                 self,
                 f"step {step}/{len(targets)}: sparsity {record['sparsity']:.3f}, "
                 f"{record['n_nonzero']} nonzero, train score "
-                f"{record['train_score']:.4f}, validation score "
-                f"{record['validation_score']:.4f}, {record['seconds']:.2f} s",
+                f"{record['train_score']:.4f}{validation}; elapsed "
+                f"{record['seconds']:.2f} s",
             )
+            for level in self.path_[1:]:
+                report(
+                    self,
+                    f"  block: sparsity {level['sparsity']:.3f}, predicted loss "
+                    f"increase {level['predicted_loss_increase']:.4g}",
+                    level=2,
+                )
 
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
         block = max(1, int(self.block_fraction * n_units))
@@ -382,9 +395,11 @@ class WeightPruner(MetaEstimatorMixin, BaseEstimator):
                 problem.sample_weight,
                 self.damping,
             )
-            return obs_path(
-                coef, intercept, hinvs, alive, n_target, self.structure, block
-            )
+            n_blocks = -(-(n_target - int((~alive).sum())) // block)
+            with progress_bar(self, n_blocks, "OBS blocks") as bar:
+                return obs_path(
+                    coef, intercept, hinvs, alive, n_target, self.structure, block, bar
+                )
         if self.method == "magnitude":
             saliency = magnitude_saliency(coef, problem.scale)
         else:

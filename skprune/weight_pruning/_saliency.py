@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skprune.utils._progress import QUIET
+
 
 def magnitude_saliency(coef, scale):
     """``|w_kj| * scale_j``: the weight's contribution to the output.
@@ -108,13 +110,14 @@ def _chosen_units(saliency, alive, count):
     return np.unravel_index(chosen, saliency.shape)
 
 
-def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size):
+def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size, bar=QUIET):
     """Greedy blocked OBS from ``coef`` until ``n_final`` units are pruned.
 
     ``hinvs[k]`` is the inverse Hessian (n_features + 1 square, the intercept last)
     of output ``k``; ``alive`` marks the units not pruned yet (shape of ``coef``,
     or (1, n_features) for ``structure="feature"``). Returns the
-    :class:`PathLevel` after each block, starting with the given weights.
+    :class:`PathLevel` after each block, starting with the given weights;
+    ``bar`` is told of every block.
     """
     n_outputs, n_features = coef.shape
     weights = np.hstack([coef, intercept.reshape(-1, 1)]).astype(np.float64)
@@ -139,6 +142,7 @@ def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size):
             removed = cols if structure == "feature" else cols[rows == k]
             loss += obs_remove(weights[k], hinvs[k], removed)
         n_pruned += count
+        bar.update()
         level_coef = np.where(np.broadcast_to(alive, coef.shape), weights[:, :-1], 0.0)
         path.append(
             PathLevel(n_pruned, loss, level_coef, weights[:, -1].copy(), alive.copy())

@@ -302,11 +302,25 @@ def test_transform_checks_columns():
 def test_verbose_reports_the_scoring_and_the_order(capsys):
     X, y = _informative_data(n_samples=500, n_features=8)
     FeaturePruner(redundancy="mrmr", verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out.startswith("[FeaturePruner] scored 8 columns by entropy")
+    assert "elapsed" in captured.out and len(captured.out.splitlines()) == 1
+    assert "mrmr selection" in captured.err  # the progress bar
+    FeaturePruner(redundancy="mrmr", verbose=2).fit(X, y)
     out = capsys.readouterr().out
-    assert out.startswith("[FeaturePruner] scored 8 columns by entropy")
-    assert "mrmr order: ['x" in out
+    assert "    1. x" in out  # the selection order, one line each
     FeaturePruner().fit(X, y)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_partial_fit_reports_each_chunk_only_at_verbose_2(capsys):
+    X, y = _informative_data(n_samples=500, n_features=8)
+    pruner = FeaturePruner(verbose=1)
+    for chunk in np.array_split(np.arange(500), 5):
+        pruner.partial_fit(X[chunk], y[chunk])
     assert capsys.readouterr().out == ""
+    pruner.set_params(verbose=2).partial_fit(X, y)
+    assert "on 1,000 (weighted) rows" in capsys.readouterr().out
 
 
 def _small_wide_table():

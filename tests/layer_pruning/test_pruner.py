@@ -220,10 +220,21 @@ def test_bad_input(digits, trained_residual):
 
 def test_verbose_prints_each_removal(digits, trained_residual, capsys):
     LayerPruner(trained_residual, n_layers=2, prefit=True, verbose=1).fit(*digits)
-    lines = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("[LayerPruner] step 1: removed blocks.")
-    assert "healed" in lines[1]
+    assert "after healing" not in lines[0]  # no healing after step 1: not shown
+    assert "after healing; elapsed" in lines[1]
+    assert "nan" not in captured.out
+    # progress bars of the scoring and the healing epochs, on stderr
+    assert "ablation scoring" in captured.err and "healing epochs" in captured.err
+
+
+def test_verbose_2_adds_the_importance_of_every_unit(digits, trained_residual, capsys):
+    LayerPruner(trained_residual, n_layers=1, prefit=True, verbose=2).fit(*digits)
+    out = capsys.readouterr().out
+    assert out.count(": importance ") == 4  # the four blocks of the net
 
 
 def test_prefit_keeps_the_nets_own_classes_when_y_lacks_some(digits, trained_residual):

@@ -281,6 +281,14 @@ def test_verbose_prints_a_line_per_step(capsys):
     X, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(), LogisticRegression())
     WeightPruner(model, n_steps=3, verbose=1).fit(X, y)
-    lines = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
     assert len(lines) == 3
     assert lines[-1].startswith("[WeightPruner] step 3/3: sparsity 0.900")
+    assert "elapsed" in lines[-1]
+    assert "nan" not in captured.out and "validation" not in captured.out
+    assert "OBS blocks" in captured.err  # the progress bar
+    WeightPruner(model, tolerance=0.05, verbose=2).fit(X, y)
+    out = capsys.readouterr().out
+    assert "validation score" in out and "nan" not in out
+    assert "  block: sparsity" in out
