@@ -40,6 +40,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "show_memory": False,
+    "write_computation_times": False,  # those pages load tables from a CDN
     "image_scrapers": ("matplotlib",),
 }
 

@@ -103,6 +103,22 @@ def _threshold(text):
         return text
 
 
+def _reasons(pruner, args):
+    """Why each column is kept or dropped, for the ranked table."""
+    passing = pruner._threshold_mask()
+    dropped_by_count = (
+        "redundant"
+        if args.redundancy and args.max_features is None
+        else "beyond --max-features"
+        if not args.redundancy
+        else "redundant or beyond --max-features"
+    )
+    return [
+        "kept" if kept else "below threshold" if not passes else dropped_by_count
+        for kept, passes in zip(pruner.get_support(), passing, strict=True)
+    ]
+
+
 def features(args):
     """Score the columns of a table against a target, print them, write the rest."""
     import pandas as pd
@@ -148,6 +164,7 @@ def features(args):
             "score": pruner.scores_,
             "p_value": pruner.pvalues_,
             "kept": pruner.get_support(),
+            "reason": _reasons(pruner, args),
         }
     ).sort_values("score", ascending=False, kind="stable")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -37,7 +37,7 @@ def test_features_prints_a_ranked_table_and_writes_the_pruned_one(
     )
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["feature", "score", "p_value", "kept"]
+    assert lines[0].split() == ["feature", "score", "p_value", "kept", "reason"]
     ranked = [line.split()[0] for line in lines[1:5]]
     assert set(ranked[:2]) == {"signal", "city"}
     assert "kept 2 of 4 columns" in lines
@@ -188,3 +188,19 @@ def test_version(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("skprune ")
+
+
+def test_ranked_table_says_why_a_column_was_dropped(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 500)
+    signal = y + rng.normal(scale=0.5, size=500)
+    path = tmp_path / "copies.csv"
+    pd.DataFrame(
+        {"a": signal, "a_copy": signal, "noise": rng.normal(size=500), "y": y}
+    ).to_csv(path, index=False)
+    assert main(["features", str(path), "--target", "y", "--redundancy", "mrmr"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    rows = {line.split()[0]: line for line in lines}
+    assert rows["a"].endswith("kept")
+    assert rows["a_copy"].endswith("redundant")
+    assert rows["noise"].endswith("below threshold")

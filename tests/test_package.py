@@ -47,3 +47,16 @@ def test_layer_pruner_without_torch_names_the_extra():
 
 def test_layer_pruner_loads_lazily():
     assert skprune.LayerPruner.__module__ == "skprune.layer_pruning._pruner"
+
+
+def test_html_repr_links_each_estimator_to_its_own_api_page():
+    from sklearn.linear_model import LogisticRegression
+
+    from skprune import FeaturePruner, WeightPruner
+
+    pruner = WeightPruner(LogisticRegression())
+    assert pruner._get_doc_link().endswith("/generated/skprune.WeightPruner.html")
+    assert FeaturePruner()._get_doc_link().endswith("skprune.FeaturePruner.html")
+    html = pruner._repr_html_()
+    assert "generated/skprune.WeightPruner.html" in html
+    assert "scikit-learn.org" in html  # the wrapped model keeps its own link

@@ -37,6 +37,7 @@ from skprune.utils._compat import (
     _fit_context,
     _get_output_config,
 )
+from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._frames import frame_values, is_frame, select_columns
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import (
@@ -95,7 +96,7 @@ def _add_tables(old, new):
     return total
 
 
-class FeaturePruner(SelectorMixin, BaseEstimator):
+class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     """Keep the columns that tell the most about the target; drop the rest.
 
     Each column is scored by how much knowing it reduces the uncertainty of the

@@ -32,6 +32,7 @@ from skprune.layer_pruning._importance import (
 from skprune.layer_pruning._splice import drop_identities, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
+from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
 
@@ -62,7 +63,7 @@ def _as_dtype(X, like):
     return X
 
 
-class LayerPruner(MetaEstimatorMixin, BaseEstimator):
+class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     """Remove the least important layers or blocks of a skorch net.
 
     Fits (a clone of) the net, finds its prunable units on a calibration batch,

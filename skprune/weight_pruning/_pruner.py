@@ -25,6 +25,7 @@ from skprune.utils._compat import (
     _check_y,
     _fit_context,
 )
+from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
 from skprune.weight_pruning._gather import decision_scores
@@ -60,7 +61,7 @@ def _estimator_has(attr):
     return check
 
 
-class WeightPruner(MetaEstimatorMixin, BaseEstimator):
+class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     """Zero the least important coefficients of a linear model and repair the rest.
 
     Wraps a linear model (anything exposing ``coef_`` after fit) or a ``Pipeline``
