@@ -18,7 +18,8 @@ extensions = [
 ]
 templates_path = ["_templates"]  # class pages without an empty __init__ row
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+# sphinx-gallery's execution-time summary loads its tables from a CDN: not built
+exclude_patterns = ["_build", "sg_execution_times.rst"]
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
