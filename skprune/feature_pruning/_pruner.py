@@ -38,7 +38,7 @@ from skprune.utils._compat import (
     _get_output_config,
 )
 from skprune.utils._doc_link import DocLinkMixin
-from skprune.utils._frames import frame_values, is_frame, select_columns
+from skprune.utils._frames import is_frame, select_columns
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import (
     check_frame,
@@ -370,7 +370,8 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         validate_data(self, X, skip_check_array=True, reset=False)
         kept = select_columns(X, self.support_)
         if _get_output_config("transform", self)["dense"] == "default":
-            return frame_values(kept)
+            # their common dtype where there is one, else object: values unchanged
+            return kept.to_numpy()
         return kept
 
     def _weights(self, sample_weight, X):

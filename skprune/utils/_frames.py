@@ -26,9 +26,3 @@ def select_columns(X, mask):
     if is_polars_frame(X):
         return X.select([c for c, keep in zip(X.columns, mask, strict=True) if keep])
     return X.iloc[:, np.flatnonzero(mask)]
-
-
-def frame_values(frame):
-    """A frame's values as one numpy array without changing any of them: their
-    common dtype where there is one (all floats, say), else ``object``."""
-    return frame.to_numpy()
