@@ -146,6 +146,15 @@ def is_time(dtype):
     ) or pd.api.types.is_timedelta64_dtype(dtype)
 
 
+def has_numeric_dtype(dtype):
+    """Whether a column's dtype alone makes it numeric (what a dask frame's meta
+    can tell; in memory, object columns holding only numbers count too)."""
+    return is_time(dtype) or (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
+    )
+
+
 def _time_as_float(column):
     """Ticks of the column's unit as float64 (datetimes since the epoch, in UTC),
     NaT as NaN."""

@@ -22,7 +22,7 @@ from skprune.feature_pruning._binning import (
     as_float_frame,
     count_tables,
     encode,
-    is_time,
+    has_numeric_dtype,
     plan_target,
     quantile_edges,
 )
@@ -60,15 +60,7 @@ def _plan(X, n_bins, sample_rows):
         sample = np.asarray(_as_array(X)[sample_rows].compute(), dtype=np.float64)
         edges = quantile_edges(sample, n_bins)
         return Plan(X.shape[1], np.arange(X.shape[1]), edges)
-    numeric = [
-        j
-        for j, dtype in enumerate(X.dtypes)
-        if is_time(dtype)
-        or (
-            pd.api.types.is_numeric_dtype(dtype)
-            and not isinstance(dtype, pd.CategoricalDtype)
-        )
-    ]
+    numeric = [j for j, dtype in enumerate(X.dtypes) if has_numeric_dtype(dtype)]
     names = list(X.columns)
     numeric_part = X[[names[j] for j in numeric]]
     meta = pd.DataFrame({name: np.zeros(0) for name in numeric_part.columns})
@@ -108,12 +100,11 @@ def dask_tables(X, y, n_bins, is_continuous, show_progress=False):
 
         classes = np.asarray(da.unique(y_array).compute())
         target = plan_target(None, n_bins, False, classes=classes)
+    y_parts = y_array.to_delayed().ravel()
     if _is_frame(X):
         X_parts = X.to_delayed()
-        y_parts = y.to_delayed() if _is_frame_like(y) else y.to_delayed().ravel()
     else:
-        X_array = _as_array(X).rechunk({0: y_array.chunks[0]})
-        X_parts, y_parts = X_array.to_delayed().ravel(), y_array.to_delayed().ravel()
+        X_parts = _as_array(X).rechunk({0: y_array.chunks[0]}).to_delayed().ravel()
     if len(X_parts) != len(y_parts):
         raise ValueError(
             f"X and y are split differently ({len(X_parts)} and {len(y_parts)} "
@@ -131,10 +122,6 @@ def dask_tables(X, y, n_bins, is_continuous, show_progress=False):
         parts = dask.compute(*tasks)
     tables = [sum(part[j] for part in parts) for j in range(plan.n_features)]
     return plan, target, tables
-
-
-def _is_frame_like(y):
-    return hasattr(y, "to_dask_array")
 
 
 def _split_like(y, X):

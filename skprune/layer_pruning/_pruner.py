@@ -540,9 +540,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         proba = self._proba(X)
         if is_classifier(self.net) and proba.shape[1] > len(self._classes):
             proba = proba[:, : len(self._classes)]
-            total = proba.sum(axis=1, keepdims=True)
-            # rows whose mass lay wholly on the extra outputs: no preference left
-            proba = np.where(total > 0, proba / np.where(total > 0, total, 1), 1.0)
+            # a row whose mass lay wholly on the extra outputs: no preference left
+            mass = proba.sum(axis=1, keepdims=True)
+            proba = np.where(mass > 0, proba, 1.0)
             proba = proba / proba.sum(axis=1, keepdims=True)
         return proba
 
