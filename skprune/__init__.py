@@ -3,17 +3,24 @@
 Three families of pruning, each a scikit-learn estimator:
 
 - :class:`FeaturePruner` drops the input columns that tell nothing about the target;
-- :class:`WeightPruner` zeroes the least important weights of a linear model;
+- :class:`WeightPruner` zeroes the least important weights of a linear model, and
+  :class:`WeightPrunerCV` tunes its repair (and sparsity) by cross-validation;
 - :class:`LayerPruner` removes the least important layers of a skorch net (needs the
   ``torch`` extra; imported only when first used).
 """
 
 from skprune.feature_pruning import FeaturePruner
-from skprune.weight_pruning import WeightPruner
+from skprune.weight_pruning import WeightPruner, WeightPrunerCV
 
 __version__ = "0.1.0"
 
-__all__ = ["FeaturePruner", "LayerPruner", "WeightPruner", "__version__"]
+__all__ = [
+    "FeaturePruner",
+    "LayerPruner",
+    "WeightPruner",
+    "WeightPrunerCV",
+    "__version__",
+]
 
 
 def __getattr__(name):

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.validation import has_fit_parameter
 
 
@@ -54,31 +55,36 @@ class Problem:
     """The dense model fitted on the training data, and what pruning needs of it.
 
     A Pipeline is fitted step by step (as ``Pipeline.fit`` does) so that the last
-    step's input ``Z`` is computed once.
+    step's input ``Z`` is computed once. ``start``, the ``(coef_, intercept_)``
+    of a fit on similar data, warm-starts the model where it can be. ``train`` is
+    ``(X, y, step_params)``, with
+    ``step_params`` the fit parameters of every step by name (see
+    :func:`step_fit_params`); the last step's ``sample_weight`` also weighs the
+    Hessian and the column scales.
     """
 
-    def __init__(self, estimator, train, classifier):
-        self.X, y, self.sample_weight = train
+    def __init__(self, estimator, train, classifier, start=None):
+        self.X, y, step_params = train
         self.model = clone(estimator)
-        weighted = (
-            {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
+        steps = (
+            self.model.steps
+            if isinstance(self.model, Pipeline)
+            else [(_SINGLE, self.model)]
         )
-        if isinstance(self.model, Pipeline) and len(self.model.steps) > 1:
-            head = self.model[:-1]
-            head_kwargs = {
-                f"{name}__sample_weight": self.sample_weight
-                for name, step in head.steps
-                if weighted
-                and step not in (None, "passthrough")
-                and has_fit_parameter(step, "sample_weight")
-            }
-            Z = head.fit_transform(self.X, y, **head_kwargs)
-        else:
-            Z = self.X
-        final = final_step(self.model)
-        if weighted and not has_fit_parameter(final, "sample_weight"):
-            raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
-        final.fit(Z, y, **weighted)
+        Z = self.X
+        for name, step in steps[:-1]:
+            if step is None or step == "passthrough":
+                continue
+            Z = step.fit_transform(Z, y, **step_params.get(name, {}))
+        last_name, final = steps[-1]
+        final_params = step_params.get(last_name, {})
+        if start is not None and "warm_start" in final.get_params():
+            final.set_params(warm_start=True)  # from a fit on similar data
+            final.coef_, final.intercept_ = (np.copy(a) for a in start)
+        final.fit(Z, y, **final_params)
+        self.sample_weight = final_params.get("sample_weight")
+        if self.sample_weight is not None:
+            self.sample_weight = np.asarray(self.sample_weight, dtype=np.float64)
         self.Z = as_float_matrix(Z)
         self.y = np.asarray(y)
         single_label = classifier and self.y.ndim == 1
@@ -92,6 +98,61 @@ class Problem:
     def scale(self):
         """Spread of every input column of the last step (weighted)."""
         return column_spread(self.Z, self.sample_weight)
+
+
+_SINGLE = "__model__"
+
+
+def step_fit_params(model, routed, sample_weight, fit_params):
+    """The fit parameters of every step of ``model``, by step name.
+
+    With metadata routing on, ``routed`` holds what the model requested (the
+    pruner's router resolved it) and is routed on to the Pipeline's steps as
+    ``Pipeline.fit`` would. Without routing, ``sample_weight`` goes to every step
+    whose ``fit`` takes it (an error if the model's last step does not) and
+    ``fit_params`` are the model's own (``step__param`` for a Pipeline).
+    """
+    if not isinstance(model, Pipeline):
+        if routed is not None:
+            return {_SINGLE: dict(routed)}
+        params = dict(fit_params)
+        if sample_weight is not None:
+            if not has_fit_parameter(model, "sample_weight"):
+                raise TypeError(
+                    f"{type(model).__name__}.fit does not take sample_weight."
+                )
+            params["sample_weight"] = sample_weight
+        return {_SINGLE: params}
+    if routed is not None:
+        per_step = process_routing(model, "fit", **routed)
+        names = [name for name, _ in model.steps]
+        return {
+            name: dict(
+                per_step[name].fit
+                if name == names[-1]
+                else per_step[name].fit_transform
+            )
+            for name in names
+        }
+    params = {name: {} for name, _ in model.steps}
+    for key, value in fit_params.items():
+        name, _, param = key.partition("__")
+        if name not in params or not param:
+            raise ValueError(
+                f"Fit parameter {key!r}: a Pipeline's fit parameters are named "
+                f"step__parameter, with step one of {list(params)}."
+            )
+        params[name][param] = value
+    if sample_weight is not None:
+        final = model.steps[-1][1]
+        if not has_fit_parameter(final, "sample_weight"):
+            raise TypeError(f"{type(final).__name__}.fit does not take sample_weight.")
+        for name, step in model.steps:
+            if step not in (None, "passthrough") and has_fit_parameter(
+                step, "sample_weight"
+            ):
+                params[name]["sample_weight"] = sample_weight
+    return params
 
 
 def as_float_matrix(Z):
@@ -120,6 +181,23 @@ def column_spread(Z, sample_weight=None):
         return np.sqrt(np.maximum(second - mean**2, 0.0))
     mean = w @ Z
     return np.sqrt(w @ (Z - mean) ** 2)
+
+
+def with_weights(model, coef, intercept):
+    """A copy of fitted ``model`` (or Pipeline) whose last step has these weights."""
+    final = final_step(model)
+    pruned = copy.deepcopy(final)
+    pruned.coef_ = coef.reshape(np.shape(final.coef_))
+    pruned.intercept_ = (
+        float(intercept[0])
+        if np.ndim(final.intercept_) == 0
+        else intercept.reshape(np.shape(final.intercept_))
+    )
+    if not isinstance(model, Pipeline):
+        return pruned
+    estimator = copy.copy(model)
+    estimator.steps = model.steps[:-1] + [(model.steps[-1][0], pruned)]
+    return estimator
 
 
 def readout_model(model, n_outputs):

@@ -9,10 +9,24 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_consistent_length, check_random_state, get_tags
+from sklearn.utils import (
+    _safe_indexing,
+    check_consistent_length,
+    check_random_state,
+    get_tags,
+)
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_method_params,
+    _num_samples,
     check_array,
     check_is_fitted,
     validate_data,
@@ -39,6 +53,8 @@ from skprune.weight_pruning._linear import (
     affine_steps,
     final_step,
     readout_model,
+    step_fit_params,
+    with_weights,
 )
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._saliency import (
@@ -51,6 +67,22 @@ from skprune.weight_pruning._schedule import cubic_schedule
 
 # Wider inputs take OBS with the Hessian's diagonal (a d x d inverse would not fit)
 DENSE_HESSIAN_LIMIT = 8192
+# sparsity="auto" without a tolerance: the largest training-score drop allowed
+AUTO_TOLERANCE = 0.01
+
+
+def _last_true(test, n):
+    """The largest ``i < n`` with ``test(i)``, by bisection; ``test(0)`` is assumed."""
+    low, high = 0, n - 1
+    if high == 0 or test(high):
+        return high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if test(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _estimator_has(attr):
@@ -76,9 +108,14 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         A linear model, or a Pipeline whose last step is one (its weights are
         pruned). Fitted on a clone; the given object is never changed.
 
-    sparsity : float in [0, 1), default=0.9
+    sparsity : float in [0, 1) or "auto", default="auto"
         Fraction of the units (weights, or input columns with
         ``structure="feature"``) set to zero. With ``tolerance``, an upper bound.
+        ``"auto"``: as many as can go while the model's score stays within
+        ``tolerance`` of the dense model's; without a ``tolerance``, within 0.01
+        on the training data (so the default never silently makes a model
+        worse; it prunes what is nearly free). For a set number of nonzeros with
+        the best held-out score, see :class:`WeightPrunerCV`.
 
     method : {"magnitude", "obs", "random"}, default="obs"
         How importance is scored. ``"magnitude"``: ``|w| * std(column)``, the
@@ -104,12 +141,13 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Largest allowed drop of the validation score (the wrapped model's
         ``score``) from the dense model. ``sparsity`` becomes an upper bound and the
         pruner keeps the sparsest level within tolerance: the steps of the schedule
-        with ``n_steps > 1``, else a bisection over the one-pass pruning path.
+        with ``n_steps > 1``, else a bisection over the one-pass pruning path (each
+        probe scores the OBS-compensated weights; the chosen level is repaired).
 
     validation_fraction : float or None, default=0.1
         Share of the training data held out (stratified for classifiers) to check
         ``tolerance``; the model is then fitted on the rest. Only used with
-        ``tolerance``.
+        ``tolerance`` (``sparsity="auto"`` alone checks on the training data).
 
     block_fraction : float in (0, 1], default=0.02
         Share of the units removed in one greedy block before saliencies are
@@ -181,7 +219,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
-        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "method": [StrOptions({"magnitude", "obs", "random"})],
         "structure": [StrOptions({"unstructured", "feature"})],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
@@ -198,7 +236,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self,
         estimator,
         *,
-        sparsity=0.9,
+        sparsity="auto",
         method="obs",
         structure="unstructured",
         n_steps=1,
@@ -224,12 +262,12 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the wrapped model, prune its weights and repair the rest.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
             Training data (anything the wrapped estimator accepts when it is a
             Pipeline).
 
@@ -238,22 +276,25 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to the wrapped model's ``fit`` (to every Pipeline step whose
-            ``fit`` takes it), and weighs the Hessian and the column scales.
+            ``fit`` takes it), and weighs the Hessian, the column scales and the
+            scores. With metadata routing enabled, it goes where the wrapped
+            model requested it (``set_fit_request``), as in ``SelectFromModel``.
+
+        **fit_params : dict
+            Other parameters of the wrapped model's ``fit`` (``step__param`` for
+            a Pipeline), or, with metadata routing enabled, any metadata the
+            model requested.
 
         Returns
         -------
         self : object
             The fitted pruner.
         """
-        if self.tolerance is not None and self.validation_fraction is None:
-            raise ValueError(
-                "tolerance needs validation data: set validation_fraction to the "
-                "share of the training data to hold out (e.g. 0.1)."
-            )
         X, y = self._validate_fit_data(X, y)
+        step_params = self._step_params(sample_weight, fit_params)
         self._start = time.perf_counter()
         rng = check_random_state(self.random_state)
-        train, valid = self._split(X, y, sample_weight, rng)
+        train, valid = self._split(X, y, step_params, rng)
         problem = Problem(self.estimator, train, is_classifier(self.estimator))
         final = problem.final
         if not hasattr(final, "coef_"):
@@ -267,6 +308,27 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self._fold_head()
         del self._start
         return self
+
+    def get_metadata_routing(self):
+        """How ``fit``'s metadata reaches the wrapped model (metadata routing).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            ``fit`` routes to the wrapped model's ``fit``.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+    def _step_params(self, sample_weight, fit_params):
+        routed = None
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            routed = process_routing(self, "fit", **fit_params).estimator.fit
+        return step_fit_params(self.estimator, routed, sample_weight, fit_params)
 
     def _validate_fit_data(self, X, y):
         classifier = is_classifier(self.estimator)
@@ -294,22 +356,39 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 ) from None
         return X, y
 
-    def _split(self, X, y, sample_weight, rng):
-        sample_weight = None if sample_weight is None else np.asarray(sample_weight)
-        if self.tolerance is None:
-            return (X, y, sample_weight), None
-        stratify = y if is_classifier(self.estimator) else None
-        arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
-        parts = train_test_split(
-            *arrays,
+    def _tolerance(self):
+        """The allowed score drop, and whether it is checked on held-out data."""
+        if self.tolerance is not None:
+            if self.validation_fraction is None:
+                raise ValueError(
+                    "tolerance needs validation data: set validation_fraction to "
+                    "the share of the training data to hold out (e.g. 0.1)."
+                )
+            return self.tolerance, True
+        if self.sparsity == "auto":
+            return AUTO_TOLERANCE, False
+        return None, False
+
+    def _split(self, X, y, step_params, rng):
+        if not self._tolerance()[1]:
+            return (X, y, step_params), None
+        train, valid = train_test_split(
+            np.arange(_num_samples(X)),
             test_size=self.validation_fraction,
-            stratify=stratify,
+            stratify=y if is_classifier(self.estimator) else None,
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
-        train, valid = parts[0::2], parts[1::2]
-        if sample_weight is None:
-            train, valid = train + [None], valid + [None]
-        return tuple(train), tuple(valid)
+
+        def part(rows):
+            params = {
+                name: _check_method_params(X, params, rows)
+                for name, params in step_params.items()
+            }
+            return _safe_indexing(X, rows), _safe_indexing(y, rows), params
+
+        X_valid, y_valid, valid_params = part(valid)
+        last = list(valid_params.values())[-1]
+        return part(train), (X_valid, y_valid, last.get("sample_weight"))
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
         # a copy of the model with identity weights turns decision scores into its
@@ -321,9 +400,12 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         )
         self._install(problem, coef, intercept, alive)
         self.history_ = [self._record(0, problem, valid)]
-        baseline = self.history_[0]["validation_score"]
+        tolerance = self._tolerance()[0]
+        baseline = self._checked(self.history_[0])
+        final_sparsity = self._final_sparsity(n_units)
         targets = [
-            int(s * n_units) for s in cubic_schedule(self.sparsity, self.n_steps)
+            int(round(s * n_units, 9))
+            for s in cubic_schedule(final_sparsity, self.n_steps)
         ]
         for step, n_target in enumerate(targets, start=1):
             path = self._path(problem, coef, intercept, alive, n_target, n_units, rng)
@@ -334,8 +416,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 }
                 for lv in path
             ]
-            if self.tolerance is not None and self.n_steps == 1:
-                weights = self._bisect(problem, path, valid, baseline)
+            if tolerance is not None and self.n_steps == 1:
+                weights = self._bisect(problem, path, valid, baseline, tolerance)
             else:
                 weights = self._repaired(problem, path[-1])
             previous = (coef, intercept, alive)
@@ -343,32 +425,45 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             self._install(problem, coef, intercept, alive)
             record = self._record(step, problem, valid)
             if (
-                self.tolerance is not None
-                and baseline - record["validation_score"] > self.tolerance
+                tolerance is not None
+                and self.n_steps > 1
+                and baseline - self._checked(record) > tolerance
             ):
                 coef, intercept, alive = previous
                 self._install(problem, coef, intercept, alive)
                 break
             self.history_.append(record)
-            validation = (
-                ""
-                if valid is None
-                else f", validation score {record['validation_score']:.4f}"
-            )
+            self._report_step(step, len(targets), record, valid)
+
+    def _final_sparsity(self, n_units):
+        return (n_units - 1) / n_units if self.sparsity == "auto" else self.sparsity
+
+    def _report_step(self, step, n_steps, record, valid):
+        validation = (
+            ""
+            if valid is None
+            else f", validation score {record['validation_score']:.4f}"
+        )
+        report(
+            self,
+            f"step {step}/{n_steps}: sparsity {record['sparsity']:.3f}, "
+            f"{record['n_nonzero']} nonzero, train score "
+            f"{record['train_score']:.4f}{validation}; elapsed "
+            f"{record['seconds']:.2f} s",
+        )
+        for level in self.path_[1:]:
             report(
                 self,
-                f"step {step}/{len(targets)}: sparsity {record['sparsity']:.3f}, "
-                f"{record['n_nonzero']} nonzero, train score "
-                f"{record['train_score']:.4f}{validation}; elapsed "
-                f"{record['seconds']:.2f} s",
+                f"  block: sparsity {level['sparsity']:.3f}, predicted loss "
+                f"increase {level['predicted_loss_increase']:.4g}",
+                level=2,
             )
-            for level in self.path_[1:]:
-                report(
-                    self,
-                    f"  block: sparsity {level['sparsity']:.3f}, predicted loss "
-                    f"increase {level['predicted_loss_increase']:.4g}",
-                    level=2,
-                )
+
+    @staticmethod
+    def _checked(record):
+        """The score the tolerance is checked on: held-out if any, else training."""
+        held_out = record["validation_score"]
+        return record["train_score"] if np.isnan(held_out) else held_out
 
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
         block = max(1, int(self.block_fraction * n_units))
@@ -412,7 +507,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def _repaired(self, problem, level):
         if not self.refit:
             return level.coef, level.intercept, level.alive
-        final = problem.final
+        final = self._repair_model(problem)
         l2 = _l2_strength(final, problem.Z.shape[0])
         coef, intercept = repair(
             final,
@@ -427,46 +522,40 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         )
         return coef, intercept, level.alive
 
-    def _bisect(self, problem, path, valid, baseline):
-        """The sparsest path level whose repaired model is within tolerance."""
+    def _repair_model(self, problem):
+        """The fitted model whose solver and penalty repair the survivors."""
+        return problem.final
 
-        def within(index):
-            weights = self._repaired(problem, path[index])
+    def _bisect(self, problem, path, valid, baseline, tolerance):
+        """The sparsest path level whose repaired model is within tolerance.
+
+        The probes score the level's weights as OBS left them (its compensation
+        is the cheap approximation of the repair; the other methods are repaired
+        at each probe). If the chosen level, repaired, falls out of tolerance,
+        the search goes on below it with repaired probes.
+        """
+
+        def within(weights):
             self._install(problem, *weights)
-            return baseline - self._score(*valid) <= self.tolerance, weights
+            record = self._record(-1, problem, valid)
+            return baseline - self._checked(record) <= tolerance
 
-        ok, best = within(len(path) - 1)
-        if ok:
-            return best
-        low, high = 0, len(path) - 1
-        best = self._repaired(problem, path[0])
-        while high - low > 1:
-            middle = (low + high) // 2
-            ok, weights = within(middle)
-            if ok:
-                low, best = middle, weights
-            else:
-                high = middle
-        return best
+        def compensated(index):
+            level = path[index]
+            if self.method == "obs" or not self.refit:
+                return within((level.coef, level.intercept, level.alive))
+            return within(self._repaired(problem, level))
+
+        index = _last_true(compensated, len(path))
+        weights = self._repaired(problem, path[index])
+        if index == 0 or not self.refit or within(weights):
+            return weights
+        index = _last_true(lambda i: within(self._repaired(problem, path[i])), index)
+        return self._repaired(problem, path[index])
 
     def _install(self, problem, coef, intercept, alive):
         """Make ``estimator_`` and the kept-column predictor carry these weights."""
-        final = problem.final
-        pruned = copy.deepcopy(final)
-        pruned.coef_ = coef.reshape(np.shape(final.coef_))
-        pruned.intercept_ = (
-            float(intercept[0])
-            if np.ndim(final.intercept_) == 0
-            else intercept.reshape(np.shape(final.intercept_))
-        )
-        if isinstance(problem.model, Pipeline):
-            estimator = copy.copy(problem.model)
-            estimator.steps = problem.model.steps[:-1] + [
-                (problem.model.steps[-1][0], pruned)
-            ]
-        else:
-            estimator = pruned
-        self.estimator_ = estimator
+        self.estimator_ = with_weights(problem.model, coef, intercept)
         self.coef_, self.intercept_ = coef, intercept
         self.mask_ = np.broadcast_to(alive, coef.shape).copy()
         n_units = alive.size
@@ -539,6 +628,45 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def _sparse(self):
         """The sparse formats accepted (those of the wrapped model), or False."""
         return ["csr", "csc"] if get_tags(self.estimator).input_tags.sparse else False
+
+    def get_support(self, indices=False):
+        """The input columns of the wrapped model's last step still in use.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return column indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape (n_model_features,), or the indices of the
+            True entries. For a Pipeline whose head maps columns one to one (the
+            scalers skprune folds), these are the columns of ``X``.
+        """
+        check_is_fitted(self)
+        return np.flatnonzero(self.support_) if indices else self.support_.copy()
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the last step's input columns the pruned model still uses.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input columns of ``X`` (default: ``feature_names_in_``,
+            else ``x0, x1, ...``). For a Pipeline, passed to its head's
+            ``get_feature_names_out``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        if isinstance(self.estimator_, Pipeline) and len(self.estimator_) > 1:
+            names = self.estimator_[:-1].get_feature_names_out(input_features)
+        else:
+            names = _check_feature_names_in(self, input_features)
+        return np.asarray(names, dtype=object)[self.support_]
 
     @property
     def classes_(self):

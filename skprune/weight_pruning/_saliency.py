@@ -110,6 +110,43 @@ def _chosen_units(saliency, alive, count):
     return np.unravel_index(chosen, saliency.shape)
 
 
+class _Output:
+    """One output's inverse Hessian, restricted to the weights still alive.
+
+    ``hinv`` covers the coordinates ``index`` (column numbers, the intercept
+    last). :func:`obs_remove` zeroes removed coordinates in place; once they make
+    up a quarter of the matrix they are dropped from it, so a block costs the
+    square of what is left rather than of the full width.
+    """
+
+    def __init__(self, hinv, n_features):
+        self.hinv = hinv.copy()
+        self.index = np.arange(n_features + 1)
+        self.position = np.arange(n_features + 1)
+        self.dead = np.zeros(n_features + 1, bool)
+
+    def remove(self, weights, removed):
+        local = self.position[removed]
+        compact = weights[self.index]
+        loss = obs_remove(compact, self.hinv, local)
+        weights[self.index] = compact
+        self.dead[local] = True
+        if 4 * self.dead.sum() >= len(self.index):
+            keep = ~self.dead
+            self.hinv = self.hinv[np.ix_(keep, keep)]
+            self.index = self.index[keep]
+            self.position[:] = -1
+            self.position[self.index] = np.arange(len(self.index))
+            self.dead = np.zeros(len(self.index), bool)
+        return loss
+
+    def diagonal(self, n_features):
+        """``diag(H^-1)`` over every column (1 where removed)."""
+        diag = np.ones(n_features)
+        diag[self.index[:-1]] = self.hinv.diagonal()[:-1]
+        return diag
+
+
 def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size, bar=QUIET):
     """Greedy blocked OBS from ``coef`` until ``n_final`` units are pruned.
 
@@ -121,16 +158,16 @@ def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size, bar=
     """
     n_outputs, n_features = coef.shape
     weights = np.hstack([coef, intercept.reshape(-1, 1)]).astype(np.float64)
-    hinvs = [h.copy() for h in hinvs]
+    outputs_ = [_Output(h, n_features) for h in hinvs]
     alive = alive.copy()
     dead = ~np.broadcast_to(alive, coef.shape)
     for k in range(n_outputs):  # restrict H to what is left
         if dead[k].any():
-            obs_remove(weights[k], hinvs[k], np.flatnonzero(dead[k]))
+            outputs_[k].remove(weights[k], np.flatnonzero(dead[k]))
     n_pruned, loss = int((~alive).sum()), 0.0
     path = [PathLevel(n_pruned, 0.0, coef.copy(), intercept.copy(), alive.copy())]
     while n_pruned < n_final:
-        diag = np.stack([np.diag(h)[:n_features] for h in hinvs])
+        diag = np.stack([output.diagonal(n_features) for output in outputs_])
         saliency = obs_saliency(weights[:, :n_features], diag)
         if structure == "feature":
             saliency = group_saliency(saliency)
@@ -140,7 +177,7 @@ def obs_path(coef, intercept, hinvs, alive, n_final, structure, block_size, bar=
         outputs = range(n_outputs) if structure == "feature" else np.unique(rows)
         for k in outputs:
             removed = cols if structure == "feature" else cols[rows == k]
-            loss += obs_remove(weights[k], hinvs[k], removed)
+            loss += outputs_[k].remove(weights[k], removed)
         n_pruned += count
         bar.update()
         level_coef = np.where(np.broadcast_to(alive, coef.shape), weights[:, :-1], 0.0)

@@ -280,7 +280,7 @@ def test_bad_parameters_raise_clear_errors(params, match):
 def test_verbose_prints_a_line_per_step(capsys):
     X, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(), LogisticRegression())
-    WeightPruner(model, n_steps=3, verbose=1).fit(X, y)
+    WeightPruner(model, sparsity=0.9, n_steps=3, verbose=1).fit(X, y)
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert len(lines) == 3

@@ -1,0 +1,390 @@
+"""WeightPrunerCV: the repair's shrinkage, and the sparsity, chosen by CV.
+
+The RFECV of weight pruning. Inside each fold the dense model is fitted, one
+pruning path is computed (it serves every sparsity tried), and each level is
+repaired with every strength of the shrinkage grid, warm-started from the
+previous one; the held-out part of the fold scores them. Choosing the refit's
+strength by a CV on columns that were selected on all the data is
+over-optimistic, hence the pruning rerun inside each fold. The winner is then
+fitted on all the data.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import is_classifier
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.validation import _check_method_params
+
+from skprune.utils._compat import Interval, StrOptions, _fit_context
+from skprune.utils._validation import report
+from skprune.weight_pruning._hessian import _l2_strength
+from skprune.weight_pruning._linear import Problem, final_step, with_weights
+from skprune.weight_pruning._pruner import WeightPruner
+from skprune.weight_pruning._repair import as_2d, repair
+from skprune.weight_pruning._shrinkage import Shrinkage
+
+# with a tolerance, the sparsities tried: these fractions of ``sparsity``
+_LEVELS = np.arange(1, 11) / 10
+
+
+class WeightPrunerCV(WeightPruner):
+    """Weight pruning whose repair (and, with ``tolerance``, sparsity) is tuned by CV.
+
+    The RFECV / LogisticRegressionCV of weight pruning. For every CV fold, the
+    wrapped model is fitted on the fold's training part and pruned (one pruning
+    path serves every sparsity tried); the surviving weights are then refitted
+    with a penalty of each strength in a grid on the model's own scale (``C`` or
+    ``alpha``), and scored on the held-out part. The best strength - and with
+    ``tolerance``, the sparsest level whose score stays within it of the dense
+    model's - is then fitted on all the data. With ``penalty="l1"`` (the default
+    where the model takes one) the refit can zero some kept weights too, so the
+    model never has more nonzeros than ``sparsity`` allows.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A linear model, or a Pipeline whose last step is one, as for
+        :class:`WeightPruner`.
+
+    sparsity : float in [0, 1), default=0.9
+        Fraction of the units pruned; with ``tolerance``, an upper bound.
+
+    penalty : {"auto", "l1", "l2"}, default="auto"
+        The repair's penalty. ``"auto"``: L1 where the model can take one
+        (LogisticRegression - liblinear for two classes, saga otherwise -,
+        LinearSVC with the squared hinge, SGD models, Perceptron, Lasso,
+        ElasticNet), else L2 (Ridge, RidgeClassifier, the multinomial repair of
+        per-class masks). A model without a regularisation parameter
+        (LinearRegression) has nothing to tune: only the sparsity is, with
+        ``tolerance``.
+
+    strengths : int or array-like, default=10
+        Values of the model's regularisation parameter (``C`` or ``alpha``)
+        tried for the repair. An int ``n``: ``n`` values spread log-evenly over
+        1/100 to 100 times the model's own value.
+
+    cv : int, cross-validation generator or iterable, default=5
+        As in scikit-learn (stratified folds for classifiers).
+
+    scoring : str, callable or None, default=None
+        The score to maximise. None: the log-loss (``"neg_log_loss"``) for
+        classifiers with ``predict_proba`` - on small folds accuracy moves in
+        steps and picks strengths by chance -, else the model's ``score``
+        (accuracy, R^2).
+
+    tolerance : float or None, default=None
+        Largest allowed drop of the mean CV score from the dense model's. The
+        sparsities ``sparsity * (0.1, 0.2, ..., 1.0)`` are tried, and the
+        sparsest within tolerance (with its best strength) is kept.
+
+    method, structure, block_fraction, damping
+        As in :class:`WeightPruner`.
+
+    n_jobs : int or None, default=None
+        Folds run in parallel (joblib).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``method="random"``.
+
+    verbose : int, default=0
+        A line per fold and for the choice (0: silent).
+
+    Attributes
+    ----------
+    best_params_ : dict
+        The chosen ``sparsity`` and strength (key ``"C"`` or ``"alpha"``).
+
+    best_score_ : float
+        Mean CV score of the chosen setting.
+
+    best_index_ : int
+        Its row in ``cv_results_``.
+
+    cv_results_ : dict of ndarrays
+        One entry per (sparsity, strength): ``param_sparsity``,
+        ``param_C``/``param_alpha``, ``split{i}_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
+        ``mean_n_nonzero``; and ``dense_test_score``, the dense model's mean.
+
+    n_splits_ : int
+        Number of CV folds.
+
+    estimator_, coef_, intercept_, mask_, sparsity_, support_, path_, history_, \
+classes_, n_features_in_, feature_names_in_
+        As in :class:`WeightPruner`, for the model fitted on all the data.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skprune import WeightPrunerCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> pruner = WeightPrunerCV(model, sparsity=0.8, strengths=5).fit(X, y)
+    >>> sorted(pruner.best_params_)
+    ['C', 'sparsity']
+    >>> int(pruner.coef_.astype(bool).sum()) <= 6
+    True
+    >>> pruner.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            key: value
+            for key, value in WeightPruner._parameter_constraints.items()
+            if key not in ("n_steps", "refit", "validation_fraction")
+        },
+        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "penalty": [StrOptions({"auto", "l1", "l2"})],
+        "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+    }
+
+    # fixed for the CV: one pass per fold, always repaired, folds instead of a split
+    n_steps = 1
+    refit = True
+    validation_fraction = None
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        sparsity=0.9,
+        penalty="auto",
+        strengths=10,
+        cv=5,
+        scoring=None,
+        tolerance=None,
+        method="obs",
+        structure="unstructured",
+        block_fraction=0.02,
+        damping=1e-3,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.sparsity = sparsity
+        self.penalty = penalty
+        self.strengths = strengths
+        self.cv = cv
+        self.scoring = scoring
+        self.tolerance = tolerance
+        self.method = method
+        self.structure = structure
+        self.block_fraction = block_fraction
+        self.damping = damping
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Choose the repair's strength (and sparsity) by CV, then fit on all data.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`WeightPruner.fit`; also weighs the fold scores.
+
+        **fit_params : dict
+            As in :meth:`WeightPruner.fit`.
+
+        Returns
+        -------
+        self : object
+            The fitted pruner.
+        """
+        X, y = self._validate_fit_data(X, y)
+        step_params = self._step_params(sample_weight, fit_params)
+        classifier = is_classifier(self.estimator)
+        n_classes = len(np.unique(y)) if classifier and np.ndim(y) == 1 else 0
+        coupled = (
+            n_classes > 2
+            and self.structure == "unstructured"
+            and type(final_step(self.estimator)).__name__ == "LogisticRegression"
+        )
+        self._shrinkage = Shrinkage(
+            final_step(self.estimator), self.penalty, n_classes, coupled
+        )
+        grid = self._shrinkage.grid(self.strengths)
+        levels = (
+            np.array([self.sparsity])
+            if self.tolerance is None
+            else self.sparsity * _LEVELS
+        )
+        cv = check_cv(self.cv, y, classifier=classifier)
+        scoring = self.scoring
+        if scoring is None and classifier and hasattr(self.estimator, "predict_proba"):
+            scoring = "neg_log_loss"  # smoother than accuracy on small folds
+        scorer = check_scoring(self.estimator, scoring=scoring)
+        self._start = time.perf_counter()
+        # the fit on all the data first: it warm-starts the folds' fits
+        problem = Problem(self.estimator, (X, y, step_params), classifier)
+        start = (problem.final.coef_, problem.final.intercept_)
+        folds = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fold)(X, y, step_params, folds, scorer, grid, levels, start)
+            for folds in cv.split(X, y)
+        )
+        self.n_splits_ = len(folds)
+        self._choose(folds, grid, levels)
+        coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+        rng = check_random_state(self.random_state)
+        self._run_schedule(problem, coef, intercept, None, rng)
+        # the fitted model shows the penalty its weights were repaired with
+        self._repair_model(problem)
+        final_step(self.estimator_).set_params(
+            **self._shrinkage.settings,
+            **(
+                {}
+                if self._shrinkage.param is None
+                else {self._shrinkage.param: self._chosen[1]}
+            ),
+        )
+        self._fold_head()
+        del self._start
+        return self
+
+    def _fold(self, X, y, step_params, fold, scorer, grid, levels, start):
+        """Scores of one fold: the dense model's, and every (level, strength)'s
+        in an (n_levels, n_strengths) array, with their numbers of nonzeros."""
+        train, test = fold
+        params = {
+            name: _check_method_params(X, value, train)
+            for name, value in step_params.items()
+        }
+        data = (_safe_indexing(X, train), _safe_indexing(y, train), params)
+        problem = Problem(self.estimator, data, is_classifier(self.estimator), start)
+        test_params = _check_method_params(X, list(step_params.values())[-1], test)
+        weight = test_params.get("sample_weight")
+        kwargs = {} if weight is None else {"sample_weight": weight}
+        # the Pipeline's head transforms the test part once; each candidate is
+        # scored as its last step on it
+        Z_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+        if isinstance(problem.model, Pipeline) and len(problem.model) > 1:
+            Z_test = problem.model[:-1].transform(Z_test)
+
+        def score(coef, intercept):
+            model = with_weights(problem.final, coef, intercept)
+            return float(scorer(model, Z_test, y_test, **kwargs))
+
+        coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+        n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
+        alive = np.ones(
+            coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
+        )
+        counts = [int(round(s * n_units, 9)) for s in levels]
+        rng = check_random_state(self.random_state)
+        path = self._path(problem, coef, intercept, alive, counts[-1], n_units, rng)
+        done = np.array([level.n_pruned for level in path])
+        scores = np.empty((len(levels), len(grid)))
+        nonzero = np.empty((len(levels), len(grid)), dtype=int)
+        for i, count in enumerate(counts):
+            level = path[int(np.searchsorted(done, count, side="right")) - 1]
+            start = (level.coef, level.intercept)
+            for j, strength in enumerate(grid):  # strongest first, warm-started
+                model = self._shrinkage.model(problem.final, strength)
+                start = repair(
+                    model,
+                    problem.Z,
+                    problem.y,
+                    problem.y_codes,
+                    problem.sample_weight,
+                    *start,
+                    level.alive,
+                    _l2_strength(model, problem.Z.shape[0]),
+                )
+                scores[i, j] = score(*start)
+                nonzero[i, j] = np.count_nonzero(start[0])
+        dense = as_2d(problem.final.coef_, problem.final.intercept_)
+        return score(*dense), scores, nonzero
+
+    def _choose(self, folds, grid, levels):
+        dense = np.array([fold[0] for fold in folds])
+        scores = np.stack([fold[1] for fold in folds])  # (folds, levels, strengths)
+        mean = scores.mean(axis=0)
+        best_per_level = mean.max(axis=1)
+        if self.tolerance is None:
+            chosen = 0
+        else:
+            within = np.flatnonzero(best_per_level >= dense.mean() - self.tolerance)
+            chosen = within[-1] if within.size else 0
+            if not within.size:
+                warnings.warn(
+                    f"No sparsity tried keeps the CV score within tolerance="
+                    f"{self.tolerance} of the dense model's ({dense.mean():.4f}); "
+                    f"keeping the least sparse, {levels[0]:.3f} "
+                    f"(score {best_per_level[0]:.4f}).",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        strength = int(np.argmax(mean[chosen]))  # the first best: most shrinkage
+        param = self._shrinkage.param or "strength"
+        self.cv_results_ = {
+            "param_sparsity": np.repeat(levels, len(grid)),
+            f"param_{param}": np.tile(grid, len(levels)),
+            **{
+                f"split{k}_test_score": fold_scores.ravel()
+                for k, fold_scores in enumerate(scores)
+            },
+            "mean_test_score": mean.ravel(),
+            "std_test_score": scores.std(axis=0).ravel(),
+            "rank_test_score": _rank(mean.ravel()),
+            "mean_n_nonzero": np.mean([fold[2] for fold in folds], axis=0).ravel(),
+            "dense_test_score": np.full(mean.size, dense.mean()),
+        }
+        self.best_index_ = int(chosen * len(grid) + strength)
+        self.best_score_ = float(mean[chosen, strength])
+        self.best_params_ = {"sparsity": float(levels[chosen])}
+        if self._shrinkage.param is not None:
+            self.best_params_[param] = float(grid[strength])
+        self._chosen = (float(levels[chosen]), grid[strength])
+        report(
+            self,
+            f"chose sparsity {levels[chosen]:.3f}, {param}={grid[strength]}: mean "
+            f"CV score {self.best_score_:.4f} (dense {dense.mean():.4f}, "
+            f"{self.n_splits_} folds)",
+        )
+
+    # the final fit on all the data: the chosen sparsity, repaired at the chosen
+    # strength, no further check
+    def _tolerance(self):
+        return None, False
+
+    def _final_sparsity(self, n_units):
+        return self._chosen[0]
+
+    def _repair_model(self, problem):
+        return self._shrinkage.model(problem.final, self._chosen[1])
+
+    def _repaired(self, problem, level):
+        coef, intercept, alive = super()._repaired(problem, level)
+        # an L1 repair may zero kept weights: they no longer count as kept
+        used = coef != 0
+        if alive.shape != coef.shape:  # whole columns
+            used = used.any(axis=0, keepdims=True)
+        return coef, intercept, alive & used
+
+
+def _rank(values):
+    """1 for the best (largest) value, ties sharing the smallest rank."""
+    order = np.sort(values)[::-1]
+    return np.searchsorted(-order, -values, side="left") + 1

@@ -1,0 +1,123 @@
+"""The repair's shrinkage: which penalty a linear model's refit can take, how strong.
+
+On real wide tables an L1 penalty tuned to k nonzeros beats pruning + an
+unpenalised-looking refit at the same k, and the gap lies in the kept weights'
+values, not in the chosen columns: L1 shrinks them. :class:`Shrinkage` names the
+wrapped model's own regularisation parameter (``C`` or ``alpha``), the settings
+that give it an L1 or L2 penalty, and a grid of strengths on the model's scale, so
+:class:`~skprune.WeightPrunerCV` can repair with each and keep the best.
+"""
+
+import copy
+
+import numpy as np
+
+# settings that make the model's penalty L1 / L2, by class name; a callable gets
+# (model, n_classes) and returns the settings, or None when the penalty is not
+# available for that model
+_L1 = {
+    "LogisticRegression": lambda m, n: {
+        "l1_ratio": 1.0,
+        "solver": "liblinear" if n <= 2 else "saga",
+    },
+    "LinearSVC": lambda m, n: (
+        {"penalty": "l1", "dual": False}
+        if m.get_params()["loss"] == "squared_hinge"
+        else None
+    ),
+    "SGDClassifier": lambda m, n: {"penalty": "l1"},
+    "SGDRegressor": lambda m, n: {"penalty": "l1"},
+    "Perceptron": lambda m, n: {"penalty": "l1"},
+    "Lasso": lambda m, n: {},
+    "ElasticNet": lambda m, n: {},
+}
+_L2 = {
+    "LogisticRegression": lambda m, n: (
+        {"l1_ratio": 0.0}
+        if m.get_params()["solver"] != "liblinear"
+        else {"l1_ratio": 0.0, "solver": "lbfgs"}
+    ),
+    "LinearSVC": lambda m, n: {"penalty": "l2"},
+    "SGDClassifier": lambda m, n: {"penalty": "l2"},
+    "SGDRegressor": lambda m, n: {"penalty": "l2"},
+    "Perceptron": lambda m, n: {"penalty": "l2"},
+    "Ridge": lambda m, n: {},
+    "RidgeClassifier": lambda m, n: {},
+}
+
+
+class Shrinkage:
+    """How the repair of ``model`` is regularised.
+
+    Parameters
+    ----------
+    model : estimator
+        The wrapped linear model (the last step of a Pipeline).
+    penalty : {"auto", "l1", "l2"}
+        ``"auto"``: L1 where the repair can take it, else L2.
+    n_classes : int
+        Classes of the target (0 for regressors).
+    coupled : bool
+        True when the outputs are repaired jointly (the multinomial
+        LogisticRegression with per-output masks), which takes L2 only.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression, Ridge
+    >>> from skprune.weight_pruning._shrinkage import Shrinkage
+    >>> s = Shrinkage(LogisticRegression(C=0.5), "auto", 2, False)
+    >>> s.penalty, s.param, s.settings
+    ('l1', 'C', {'l1_ratio': 1.0, 'solver': 'liblinear'})
+    >>> s.grid(3).round(3)
+    array([5.e-03, 5.e-01, 5.e+01])
+    >>> Shrinkage(Ridge(alpha=2.0), "auto", 0, False).grid([1.0, 10.0])
+    array([10.,  1.])
+    """
+
+    def __init__(self, model, penalty, n_classes, coupled):
+        name = type(model).__name__
+        params = model.get_params()
+        self.param = "C" if "C" in params else "alpha" if "alpha" in params else None
+        l1 = None if coupled else _L1.get(name, lambda m, n: None)(model, n_classes)
+        l2 = _L2.get(name, lambda m, n: None)(model, n_classes)
+        if penalty == "auto":
+            penalty = "l1" if l1 is not None else "l2"
+        settings = l1 if penalty == "l1" else l2
+        if settings is None and self.param is not None:
+            supported = sorted(_L1 if penalty == "l1" else _L2)
+            why = (
+                " (the multinomial repair of per-class masks is L2 only: use "
+                'structure="feature" for L1)'
+                if coupled and name in _L1
+                else ""
+            )
+            raise ValueError(
+                f"penalty={penalty!r}: {name}'s repair cannot take an "
+                f"{penalty.upper()} penalty{why}. Models that can: "
+                f"{', '.join(supported)}; or use penalty='auto'."
+            )
+        self.penalty = penalty if self.param is not None else None
+        self.settings = settings or {}
+        self.base = None if self.param is None else float(params[self.param])
+
+    def grid(self, strengths):
+        """Values of ``param``, from the strongest shrinkage to the weakest.
+
+        An int ``n``: ``n`` values spread log-evenly over 1/100 to 100 times the
+        model's own value. Without a regularisation parameter: ``[None]``.
+        """
+        if self.param is None:
+            return np.array([None], dtype=object)
+        if np.ndim(strengths) == 0:
+            values = self.base * np.logspace(-2, 2, int(strengths))
+        else:
+            values = np.asarray(strengths, dtype=np.float64)
+        # C: a small C shrinks most; alpha: a large alpha does
+        return np.sort(values) if self.param == "C" else np.sort(values)[::-1]
+
+    def model(self, fitted, strength):
+        """A copy of fitted ``fitted`` repairing with this penalty at ``strength``."""
+        model = copy.deepcopy(fitted)
+        if self.param is not None:
+            model.set_params(**self.settings, **{self.param: float(strength)})
+        return model

@@ -1,0 +1,240 @@
+"""WeightPrunerCV, the default sparsity, get_support and metadata routing."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    RidgeClassifier,
+    SGDClassifier,
+)
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
+
+from skprune import WeightPruner, WeightPrunerCV
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    return load_breast_cancer(return_X_y=True, as_frame=True)
+
+
+def _model(C=1.0):
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
+
+
+# -- WeightPrunerCV ---------------------------------------------------------------
+
+
+def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
+    X, y = cancer
+    pruner = WeightPrunerCV(_model(), sparsity=0.8, strengths=4, cv=3).fit(X, y)
+    results = pruner.cv_results_
+    assert len(results["mean_test_score"]) == 4
+    assert results["param_C"].tolist() == sorted(results["param_C"].tolist())
+    assert pruner.best_params_["C"] == results["param_C"][pruner.best_index_]
+    assert pruner.best_score_ == results["mean_test_score"].max()
+    assert results["rank_test_score"][pruner.best_index_] == 1
+    # the L1 repair never adds weights: at most the 20% kept
+    assert np.count_nonzero(pruner.coef_) <= 6
+    assert pruner.sparsity_ >= 0.8
+    assert np.array_equal(pruner.mask_, pruner.coef_ != 0)
+    # the chosen strength is the one refitted on all the data
+    assert pruner.estimator_[-1].C == pruner.best_params_["C"]
+    assert pruner.estimator_[-1].l1_ratio == 1.0
+    assert pruner.score(X, y) > 0.93
+
+
+def test_cv_scores_match_a_hand_run_fold():
+    X, y = load_breast_cancer(return_X_y=True)
+    cv = StratifiedKFold(3)
+    pruner = WeightPrunerCV(
+        _model(), sparsity=0.8, strengths=[0.1], penalty="l2", cv=cv, scoring="accuracy"
+    ).fit(X, y)
+    for k, (train, test) in enumerate(cv.split(X, y)):
+        by_hand = WeightPruner(_model(), sparsity=0.8).fit(X[train], y[train])
+        # penalty l2 with C=0.1 repairs differently from C=1: recompute
+        model = _model(C=0.1)
+        model.fit(X[train][:, by_hand.support_], y[train])
+        expected = model.score(X[test][:, by_hand.support_], y[test])
+        assert pruner.cv_results_[f"split{k}_test_score"][0] == pytest.approx(
+            expected, abs=0.02
+        )
+
+
+def test_cv_tolerance_keeps_the_sparsest_level_within_it(cancer):
+    X, y = cancer
+    pruner = WeightPrunerCV(
+        _model(), sparsity=0.95, tolerance=0.01, strengths=3, cv=3
+    ).fit(X, y)
+    results = pruner.cv_results_
+    assert len(np.unique(results["param_sparsity"])) == 10
+    dense = results["dense_test_score"][0]
+    chosen = pruner.best_params_["sparsity"]
+    assert pruner.best_score_ >= dense - 0.01
+    sparser = results["param_sparsity"] > chosen
+    best_sparser = results["mean_test_score"][sparser]
+    assert best_sparser.size == 0 or best_sparser.max() < dense - 0.01
+    n_columns = X.shape[1]
+    assert pruner.sparsity_ >= int(chosen * n_columns) / n_columns
+
+
+def test_cv_warns_when_no_level_is_within_tolerance(cancer):
+    X, y = cancer
+    # every column carries signal, and the repair is the dense model's own
+    X = np.random.default_rng(0).normal(size=(300, 20))
+    y = (X.sum(axis=1) > 0).astype(int)
+    with pytest.warns(UserWarning, match="No sparsity tried keeps"):
+        WeightPrunerCV(
+            _model(), sparsity=0.99, tolerance=0.0, penalty="l2", strengths=[1.0], cv=2
+        ).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "model, param, penalty",
+    [
+        (Ridge(), "alpha", "l2"),
+        (RidgeClassifier(), "alpha", "l2"),
+        (LinearSVC(), "C", "l1"),
+        (SGDClassifier(random_state=0), "alpha", "l1"),
+    ],
+)
+def test_cv_tunes_each_models_own_parameter(model, param, penalty):
+    classifier = not isinstance(model, Ridge)
+    X, y = (load_breast_cancer if classifier else load_diabetes)(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pruner = WeightPrunerCV(model, sparsity=0.5, strengths=3, cv=3).fit(X, y)
+    assert set(pruner.best_params_) == {"sparsity", param}
+    assert pruner._shrinkage.penalty == penalty
+    assert np.count_nonzero(pruner.coef_) <= X.shape[1] // 2 + 1
+
+
+def test_cv_without_a_penalty_tunes_only_the_sparsity():
+    X, y = load_diabetes(return_X_y=True)
+    pruner = WeightPrunerCV(LinearRegression(), sparsity=0.8, tolerance=0.05, cv=3)
+    pruner.fit(X, y)
+    assert set(pruner.best_params_) == {"sparsity"}
+    assert len(pruner.cv_results_["mean_test_score"]) == 10
+
+
+def test_cv_multiclass_unstructured_is_l2_and_l1_is_a_clear_error():
+    X, y = load_wine(return_X_y=True)
+    pruner = WeightPrunerCV(_model(), sparsity=0.7, strengths=3, cv=3).fit(X, y)
+    assert pruner._shrinkage.penalty == "l2"
+    assert pruner.score(X, y) > 0.9
+    with pytest.raises(ValueError, match='structure="feature"'):
+        WeightPrunerCV(_model(), penalty="l1", strengths=2, cv=2).fit(X, y)
+
+
+def test_cv_in_grid_search_and_default_scoring(cancer):
+    X, y = cancer
+    search = GridSearchCV(
+        WeightPrunerCV(_model(), strengths=2, cv=2), {"sparsity": [0.5, 0.9]}, cv=2
+    ).fit(X, y)
+    assert search.best_estimator_.n_splits_ == 2
+    # classifiers with probabilities are tuned on the log-loss by default
+    pruner = WeightPrunerCV(_model(), strengths=2, cv=2).fit(X, y)
+    assert pruner.best_score_ < 0
+
+
+# -- the default sparsity ----------------------------------------------------------
+
+
+def test_default_prunes_what_is_free_on_the_training_data(cancer):
+    X, y = cancer
+    dense = _model().fit(X, y).score(X, y)
+    pruner = WeightPruner(_model()).fit(X, y)
+    assert pruner.sparsity_ > 0.3  # it does prune
+    assert pruner.score(X, y) >= dense - 0.01 - 1e-12
+    assert np.isnan(pruner.history_[-1]["validation_score"])
+    # a fixed sparsity is still a fixed sparsity
+    assert WeightPruner(_model(), sparsity=0.9).fit(X, y).sparsity_ == pytest.approx(
+        0.9, abs=0.02
+    )
+
+
+# -- get_support, get_feature_names_out ---------------------------------------------
+
+
+def test_support_and_feature_names_of_the_kept_columns(cancer):
+    X, y = cancer
+    pruner = WeightPruner(_model(), sparsity=0.8).fit(X, y)
+    kept = pruner.get_support(indices=True)
+    assert np.array_equal(pruner.get_support(), pruner.support_)
+    assert pruner.get_feature_names_out().tolist() == X.columns[kept].tolist()
+    frame = X.assign(kind=np.where(X.iloc[:, 0] > 14, "big", "small"))
+    model = make_pipeline(
+        sklearn.compose.make_column_transformer(
+            (OneHotEncoder(), ["kind"]), remainder=StandardScaler()
+        ),
+        LogisticRegression(max_iter=1000),
+    )
+    pruner = WeightPruner(model, sparsity=0.8).fit(frame, y)
+    names = pruner.get_feature_names_out()
+    assert len(names) == pruner.support_.sum()
+    assert all(name.startswith(("onehotencoder__", "remainder__")) for name in names)
+
+
+# -- metadata routing -----------------------------------------------------------------
+
+
+def test_sample_weight_follows_the_inner_models_request(cancer):
+    X, y = cancer
+    weights = np.where(y == 1, 3.0, 1.0)
+
+    def pipeline(scaler_request, model_request):
+        scaler = StandardScaler()
+        model = LogisticRegression(max_iter=1000)
+        if scaler_request is not None:
+            scaler.set_fit_request(sample_weight=scaler_request)
+        model.set_fit_request(sample_weight=model_request)
+        return make_pipeline(scaler, model)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(Exception, match="sample_weight"):
+            # StandardScaler has not said what to do with sample_weight
+            WeightPruner(pipeline(None, True), sparsity=0.5).fit(
+                X, y, sample_weight=weights
+            )
+        to_model = WeightPruner(pipeline(False, True), sparsity=0.5)
+        to_model.fit(X, y, sample_weight=weights)
+        to_scaler = WeightPruner(pipeline(True, False), sparsity=0.5)
+        to_scaler.fit(X, y, sample_weight=weights)
+    # the same fits by hand, routing off
+    plain = StandardScaler().fit_transform(X)
+    weighted = StandardScaler().fit(X, sample_weight=weights).transform(X)
+    model = LogisticRegression(max_iter=1000)
+    expected = WeightPruner(model, sparsity=0.5).fit(plain, y, sample_weight=weights)
+    assert np.allclose(to_model.coef_, expected.coef_, atol=1e-4)
+    expected = WeightPruner(model, sparsity=0.5).fit(weighted, y)
+    assert np.allclose(to_scaler.coef_, expected.coef_, atol=1e-4)
+
+
+def test_fit_params_reach_the_wrapped_model():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = SGDClassifier(random_state=0, max_iter=5, tol=None)
+    start = np.zeros((1, X.shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pruner = WeightPruner(model, sparsity=0.5).fit(X, y, coef_init=start)
+    assert pruner.sparsity_ == pytest.approx(0.5, abs=0.04)
+    with pytest.raises(ValueError, match="step__parameter"):
+        WeightPruner(_model(), sparsity=0.5).fit(X, y, C=3)
+
+
+def test_cv_with_kfold_for_a_regressor():
+    X, y = load_diabetes(return_X_y=True)
+    pruner = WeightPrunerCV(Ridge(), sparsity=0.5, strengths=3, cv=KFold(3)).fit(X, y)
+    assert pruner.n_splits_ == 3
+    assert np.isfinite(pruner.best_score_)
