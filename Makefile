@@ -24,9 +24,16 @@ test: lint
 demo: $(STAMP)
 	$(PY) -m skprune demo
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(PY) bench/bench_feature_scoring.py
 	$(PY) bench/bench_weight_pruning.py
+	$(PY) bench/bench_weight_pruning_real.py
 	$(PY) bench/bench_layer_pruning.py
 	$(PY) bench/bench_dask_scaling.py
 
