@@ -115,6 +115,8 @@ class _Abess:
     def __init__(self, X, y, k):
         import abess
 
+        self.varying = X.std(axis=0) > 0  # abess refuses constant columns
+        X = X[:, self.varying]
         self.scaler = StandardScaler().fit(X)
         self.classes = np.unique(y)
         codes = np.searchsorted(self.classes, y)
@@ -125,7 +127,7 @@ class _Abess:
         self.binary = binary
 
     def predict_proba(self, X):
-        return self.model.predict_proba(self.scaler.transform(X))
+        return self.model.predict_proba(self.scaler.transform(X[:, self.varying]))
 
 
 def abess_fit(X, y, k):

@@ -15,14 +15,10 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import (
-    Checkpoint,
-    EarlyStopping,
-    LoadInitState,
-    LRScheduler,
-    TrainEndCheckpoint,
-)
 
+from skprune.layer_pruning._cost import n_flops, n_parameters
+from skprune.layer_pruning._folding import fold_batchnorms
+from skprune.layer_pruning._healing import heal, reset_optimizer
 from skprune.layer_pruning._importance import (
     ablation_importance,
     angular_importance,
@@ -35,15 +31,6 @@ from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
-
-# Callbacks that hold optimizer state or reload saved weights: off while healing.
-_STATEFUL_CALLBACKS = (
-    LRScheduler,
-    Checkpoint,
-    LoadInitState,
-    TrainEndCheckpoint,
-    EarlyStopping,
-)
 
 
 def _as_tensor(X, like):
@@ -66,10 +53,16 @@ def _as_dtype(X, like):
 class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     """Remove the least important layers or blocks of a skorch net.
 
-    Fits (a clone of) the net, finds its prunable units on a calibration batch,
-    scores them, removes the least important ones so the module really has fewer
-    parameters and a shorter forward pass, splices each gap, heals the net by
-    fine-tuning at a reduced learning rate, and then behaves like the net it wraps.
+    Fits (a clone of) the net, folds its BatchNorm layers into the weight layers
+    before them, finds its prunable units on a calibration batch, scores them,
+    removes the least important ones so the module really has fewer parameters and
+    a shorter forward pass, splices each gap, heals the net by fine-tuning until
+    its validation score stops improving, and then behaves like the net it wraps.
+
+    A unit is what users call a layer: a weight layer (``Linear``, ``Conv1d/2d``)
+    of an ``nn.Sequential`` with the norm, activation and dropout modules after
+    it, removed together; or a block whose output has its input's shape (a
+    residual block), replaced by identity. A norm layer is never a unit alone.
 
     Parameters
     ----------
@@ -82,23 +75,34 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Units to remove: a count, or a fraction in (0, 1] of the prunable units
         (rounded down, at least one). With ``tolerance``, an upper bound.
 
-    importance : {"ablation", "kl", "angular"}, default="ablation"
+    importance : {"ablation", "kl", "angular", "random"}, default="ablation"
         How units are scored (see ``skprune.layer_pruning._importance``):
         validation loss increase, KL divergence of the predictions (label-free),
-        or ``1 - cos`` between a unit's input and output (one forward pass).
+        ``1 - cos`` between a unit's input and output (one forward pass), or a
+        seeded random draw (the baseline every importance should beat).
 
     splice : {"auto", "identity"}, default="auto"
-        ``"auto"`` bridges a ``Linear`` of an ``nn.Sequential`` that a ``Linear``
-        follows with a least-squares affine map folded into that next layer, and
-        replaces other units whose shapes match (residual blocks) by identity;
-        ``"identity"`` only replaces units by identity.
+        ``"auto"`` removes a weight layer of an ``nn.Sequential`` with its
+        followers and replaces the next weight layer by a least-squares fit from
+        the removed layer's input (a ``Linear``, or a convolution whose kernel
+        spans both), and replaces other units whose shapes match (residual
+        blocks) by identity; ``"identity"`` only replaces units by identity.
 
-    fine_tune_epochs : int, default=3
-        Epochs of ``partial_fit`` after removal (healing); 0 disables it.
+    fine_tune_epochs : int, default=20
+        Most epochs of healing (``partial_fit``) after removal; 0 disables it.
+
+    patience : int or None, default=3
+        Healing stops when the validation score has not improved for this many
+        epochs, and keeps the best epoch's weights. None: always
+        ``fine_tune_epochs`` epochs.
 
     fine_tune_lr : float, default=0.1
         Healing learning rate, as a fraction of the net's ``lr``. A fresh
         optimizer is created on the pruned module.
+
+    distill : float in [0, 1), default=0.0
+        Weight of the unpruned net's outputs in the healing loss (knowledge
+        distillation; see ``skprune.layer_pruning._healing``); 0: labels only.
 
     tolerance : float or None, default=None
         Largest allowed drop of the validation score (accuracy or R^2): units are
@@ -138,10 +142,14 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Importance of every prunable unit of the unpruned net (higher = more
         important).
 
+    folded_layers_ : list of tuple of str
+        ``(weight layer, BatchNorm)`` pairs folded into one before pruning.
+
     history_ : list of dict
-        One record per step (step 0 is the unpruned net): ``step``, ``removed``,
-        ``n_parameters``, ``score_before_healing``, ``score_after_healing`` (NaN
-        when no healing followed that step), ``seconds``.
+        One record per step (step 0 is the unpruned net, BatchNorm folded):
+        ``step``, ``removed``, ``n_parameters``, ``n_flops`` (multiply-accumulates
+        per sample), ``score_before_healing``, ``score_after_healing`` (NaN when
+        no healing followed that step), ``healing_epochs``, ``seconds``.
 
     classes_ : ndarray
         Class labels, for classifiers.
@@ -150,14 +158,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     -----
     During healing, callbacks that hold optimizer state or reload saved weights
     (``LRScheduler``, ``Checkpoint``, ``LoadInitState``, ``TrainEndCheckpoint``,
-    ``EarlyStopping``) are switched off: a scheduler built for the old optimizer
-    fails on the new one (``KeyError: 'initial_lr'``) and ``Checkpoint(load_best=
-    True)`` would reload the unpruned weights. They are switched back on after;
-    checkpoints are saved again with the pruned net and the new optimizer's
-    parameter groups get an ``initial_lr``, so a later ``net_.partial_fit`` works
-    with them. ``predict``, ``predict_proba`` and
-    ``score`` run the pruned module on array input directly (one tensor, batched
-    ``torch.inference_mode``), without skorch's per-batch data loading.
+    ``EarlyStopping``) are switched off, and back on after with the pruned net
+    saved (see ``skprune.layer_pruning._healing``). ``predict``,
+    ``predict_proba`` and ``score`` run the pruned module on array input directly
+    (one tensor, batched ``torch.inference_mode``), without skorch's per-batch
+    data loading.
 
     Examples
     --------
@@ -191,10 +196,12 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="right"),
         ],
-        "importance": [StrOptions({"ablation", "kl", "angular"})],
+        "importance": [StrOptions({"ablation", "kl", "angular", "random"})],
         "splice": [StrOptions({"auto", "identity"})],
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
         "fine_tune_lr": [Interval(Real, 0, None, closed="neither")],
+        "distill": [Interval(Real, 0, 1, closed="left")],
         "tolerance": [Interval(Real, 0, None, closed="left"), None],
         "layers": [list, None],
         "prefit": ["boolean"],
@@ -211,8 +218,10 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         n_layers=1,
         importance="ablation",
         splice="auto",
-        fine_tune_epochs=3,
+        fine_tune_epochs=20,
+        patience=3,
         fine_tune_lr=0.1,
+        distill=0.0,
         tolerance=None,
         layers=None,
         prefit=False,
@@ -226,7 +235,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self.importance = importance
         self.splice = splice
         self.fine_tune_epochs = fine_tune_epochs
+        self.patience = patience
         self.fine_tune_lr = fine_tune_lr
+        self.distill = distill
         self.tolerance = tolerance
         self.layers = layers
         self.prefit = prefit
@@ -284,6 +295,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "The trained net outputs NaN or infinity on its training data: its "
                 "training diverged. Scale X (e.g. StandardScaler) or lower lr."
             )
+        self.folded_layers_ = fold_batchnorms(module)
+        self._teacher = copy.deepcopy(module) if self.distill > 0 else None
+        self._rng = rng
         units = self._candidates(module)
         limit = self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
@@ -292,7 +306,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         baseline = self.history_[0]["score_before_healing"]
         self._remove(units, limit, baseline, X_train, y_train, start)
         self._make_self_contained()
-        del self._calibration, self._valid
+        del self._calibration, self._valid, self._teacher, self._rng
         return self
 
     def _validate_fit_data(self, X, y):
@@ -371,7 +385,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return min(wanted, len(units))
 
     def _importances(self, module, units):
-        if self.importance == "angular":  # one forward pass
+        if self.importance == "random":
+            scores = {unit.name: float(self._rng.random_sample()) for unit in units}
+        elif self.importance == "angular":  # one forward pass
             scores = angular_importance(module, units, self._calibration)
         else:
             with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
@@ -402,37 +418,37 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             return float(self.net_.get_loss(output, y_valid, training=False))
 
     def _remove(self, units, limit, baseline, X_train, y_train, start):
-        """Remove up to ``limit`` units, one at a time, re-scoring after each."""
+        """Remove up to ``limit`` units, one at a time: score, remove, repair
+        (heal), evaluate, repeat."""
         module = self.net_.module_
         importances = self.layer_importances_
         for step in range(1, limit + 1):
-            if step > 1:
+            if step > 1:  # score
                 units = self._candidates(module)
                 if not units:
                     break
                 importances = self._importances(module, units)
             unit = min(units, key=lambda u: importances[u.name])
             saved = copy.deepcopy(module)
-            remove_unit(module, unit, self._calibration)
-            self._reset_optimizer()
+            remove_unit(module, unit, self._calibration)  # remove
+            reset_optimizer(self.net_)
             before = self._score_module(module)
             healed = self.tolerance is not None or step == limit
-            if healed:
-                self._heal(X_train, y_train)
-            record = self._record(step, unit.name, before, start, healed)
-            drop = (
+            epochs = self._heal(X_train, y_train) if healed else 0  # repair
+            record = self._record(step, unit.name, before, start, healed, epochs)
+            drop = (  # evaluate
                 baseline
                 - record["score_after_healing" if healed else "score_before_healing"]
             )
             if self.tolerance is not None and drop > self.tolerance:
                 self.net_.module_ = module = saved
-                self._reset_optimizer()
+                reset_optimizer(self.net_)
                 break
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
             healing = (
-                f" -> {record['score_after_healing']:.4f} after healing"
-                if healed and self.fine_tune_epochs
+                f" -> {record['score_after_healing']:.4f} after {epochs} healing epochs"
+                if healed and epochs
                 else ""
             )
             report(
@@ -443,49 +459,31 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{record['seconds']:.2f} s",
             )
 
-    def _reset_optimizer(self):
-        """A fresh optimizer on the current module (the old one holds dead tensors)."""
-        self.net_.initialize_optimizer()
-        for group in self.net_.optimizer_.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-
     def _heal(self, X_train, y_train):
-        if self.fine_tune_epochs == 0:
-            return
-        net = self.net_
-        callbacks, lr = net.callbacks_, net.lr
-        net.callbacks_ = [
-            (name, cb)
-            for name, cb in callbacks
-            if not isinstance(cb, _STATEFUL_CALLBACKS)
-        ]
-        net.set_params(lr=lr * self.fine_tune_lr)
-        self._reset_optimizer()
-        try:
-            epochs = self.fine_tune_epochs
-            with progress_bar(self, epochs, "healing epochs") as bar:
-                for _ in range(epochs):
-                    net.partial_fit(X_train, y_train, epochs=1)
-                    bar.set_postfix_str(
-                        f"train loss {net.history[-1, 'train_loss']:.4g}"
-                    )
-                    bar.update()
-        finally:
-            net.callbacks_ = callbacks
-            net.set_params(lr=lr)
-            self._reset_optimizer()
-        for _, callback in callbacks:  # saved weights must be the pruned ones now
-            if isinstance(callback, (Checkpoint, TrainEndCheckpoint)):
-                callback.save_model(net)
+        return heal(
+            self,
+            X_train,
+            y_train,
+            self._score_module,
+            max_epochs=self.fine_tune_epochs,
+            patience=self.patience,
+            lr_fraction=self.fine_tune_lr,
+            teacher=self._teacher,
+            distill=self.distill,
+            distribution=self._distribution if is_classifier(self.net) else None,
+        )
 
-    def _record(self, step, removed, before, start, healed=False):
-        score = self._score_module(self.net_.module_)
+    def _record(self, step, removed, before, start, healed=False, epochs=0):
+        module = self.net_.module_
+        score = self._score_module(module)
         return {
             "step": step,
             "removed": removed,
-            "n_parameters": sum(p.numel() for p in self.net_.module_.parameters()),
+            "n_parameters": n_parameters(module),
+            "n_flops": n_flops(module, self._calibration),
             "score_before_healing": score if step == 0 else before,
             "score_after_healing": score if healed else float("nan"),
+            "healing_epochs": epochs,
             "seconds": time.perf_counter() - start,
         }
 
@@ -512,7 +510,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             delattr(net, key)
             net._params_to_validate.discard(key)
         net.module = net.module_
-        self._reset_optimizer()
+        reset_optimizer(net)
 
     @property
     def classes_(self):

@@ -2,10 +2,12 @@
 
 - :func:`replace_with_identity`: a unit whose output has its input's shape becomes
   ``nn.Identity`` (exact for a residual block ``x + f(x)`` whose ``f`` is dropped).
-- :func:`bridge_splice`: a ``Linear`` whose shapes differ is removed together with
-  the parameter-free modules after it, and the next ``Linear`` is replaced by one
-  affine map from the removed layer's input to the next layer's output, fitted by
-  (ridge-damped) least squares on calibration activations.
+- :func:`bridge_splice`: a weight layer is removed together with the modules
+  that follow it (activation, dropout, norm), and the next weight layer is
+  replaced by one affine map from the removed layer's input to the next layer's
+  output, fitted by (ridge-damped) least squares on calibration activations: a
+  ``Linear``, or for two convolutions one convolution whose kernel spans both
+  (``k1 + k2 - 1``, padding ``p1 + p2``), fitted over the input's patches.
 - :func:`drop_identities` then deletes the identities from every ``nn.Sequential``,
   so the pruned module has fewer modules as well as fewer parameters.
 """
@@ -74,18 +76,71 @@ def fit_affine(inputs, targets, ridge=1e-4):
     return weight.to(targets.dtype), bias.to(targets.dtype)
 
 
+# rows (patch positions) of a convolution bridge's least-squares fit
+_MAX_PATCHES = 32768
+
+
+def conv_bridge(layer, target, inputs, targets, generator=None):
+    """One convolution from ``layer``'s input to ``target``'s output.
+
+    Its kernel spans both (``k1 + k2 - 1``), its padding is ``p1 + p2``, so its
+    output has ``target``'s shape; the weights are the least-squares fit over
+    (at most ``_MAX_PATCHES``) input patches.
+    """
+    from skprune.layer_pruning._units import conv_padding
+
+    one_d = isinstance(layer, nn.Conv1d)
+    if one_d:  # as 2-d convolutions of height 1
+        inputs, targets = inputs.unsqueeze(2), targets.unsqueeze(2)
+    kernel = tuple(
+        a + b - 1 for a, b in zip(layer.kernel_size, target.kernel_size, strict=True)
+    )
+    padding = tuple(
+        a + b for a, b in zip(conv_padding(layer), conv_padding(target), strict=True)
+    )
+    if one_d:
+        kernel, padding = (1, *kernel), (0, *padding)
+    positions = targets.shape[2] * targets.shape[3]
+    n_images = min(len(inputs), max(1, 2 * _MAX_PATCHES // positions))
+    patches = torch.nn.functional.unfold(
+        inputs[:n_images], kernel_size=kernel, padding=padding
+    )  # (images, in_channels * kernel, positions)
+    rows = patches.transpose(1, 2).reshape(-1, patches.shape[1])
+    outputs = targets[:n_images].flatten(2).transpose(1, 2)
+    outputs = outputs.reshape(-1, targets.shape[1])
+    if len(rows) > _MAX_PATCHES:
+        chosen = torch.randperm(len(rows), generator=generator)[:_MAX_PATCHES]
+        rows, outputs = rows[chosen], outputs[chosen]
+    weight, bias = fit_affine(rows, outputs)
+    size = kernel[1:] if one_d else kernel
+    merged = type(layer)(
+        layer.in_channels,
+        target.out_channels,
+        size,
+        padding=padding[1:] if one_d else padding,
+    )
+    merged = merged.to(device=target.weight.device, dtype=target.weight.dtype)
+    with torch.no_grad():
+        merged.weight.copy_(weight.reshape(merged.weight.shape))
+        merged.bias.copy_(bias)
+    return merged
+
+
 def bridge_splice(module, unit, calibration):
-    """Remove the bridge ``unit`` and fold the gap into its target ``Linear``."""
+    """Remove the bridge ``unit`` and fold the gap into its target layer."""
     seen = capture(module, [unit.name, unit.target], calibration)
     inputs, _ = seen[unit.name]
     _, targets = seen[unit.target]
-    weight, bias = fit_affine(inputs.flatten(1), targets.flatten(1))
-    old = module.get_submodule(unit.target)
-    merged = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
-    merged = merged.to(device=old.weight.device, dtype=old.weight.dtype)
-    with torch.no_grad():
-        merged.weight.copy_(weight)
-        merged.bias.copy_(bias)
+    layer, old = module.get_submodule(unit.name), module.get_submodule(unit.target)
+    if isinstance(old, nn.Linear):
+        weight, bias = fit_affine(inputs.flatten(1), targets.flatten(1))
+        merged = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
+        merged = merged.to(device=old.weight.device, dtype=old.weight.dtype)
+        with torch.no_grad():
+            merged.weight.copy_(weight)
+            merged.bias.copy_(bias)
+    else:
+        merged = conv_bridge(layer, old, inputs, targets)
     for name in unit.replaced:
         replace_with_identity(module, name)
     set_submodule(module, unit.target, merged)

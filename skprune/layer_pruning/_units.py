@@ -9,13 +9,17 @@ From that record:
   entry of a ``ModuleList``): it is removed exactly by replacing it with identity.
   A residual block counts once, not again with the layers inside it; containers
   (``nn.Sequential``, ``nn.ModuleList``) are looked into, never units themselves;
-- a **bridge unit** is a ``Linear`` layer of an ``nn.Sequential`` followed (after
-  parameter-free modules such as activations) by another ``Linear``: it is
-  removed by fitting one affine map from its input to the next layer's output,
-  which replaces the pair (``Linear(120, 84) -> ReLU ->
-  Linear(84, 10)`` becomes ``Linear(120, 10)``).
+- a **bridge unit** is what users call a layer: a weight layer (``Linear``,
+  ``Conv1d/2d/3d``) of an ``nn.Sequential`` together with the norm, activation
+  and dropout modules that follow it up to the next weight layer of the same
+  kind. It is removed with all of them (no orphans) by fitting one affine map,
+  or one convolution, from its input to the next layer's output, which replaces
+  the pair (``Linear(120, 84) -> ReLU -> Linear(84, 10)`` becomes
+  ``Linear(120, 10)``; two 3x3 convolutions become one 5x5).
 
-The first and the last layer with parameters are never removed.
+A norm layer is never a unit on its own (it saves nothing; fold BatchNorm into its
+weight layer first, see :mod:`._folding`). The first and the last layer with
+parameters are never removed.
 """
 
 import fnmatch
@@ -27,6 +31,8 @@ from torch import nn
 from skprune.layer_pruning._hooks import run_hooked
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+_NORMS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 @dataclass
@@ -111,6 +117,7 @@ def find_units(module, example, patterns=None, bridges=True):
             and shape_in == shape_out
             and _n_parameters(sub)
             and not holds_protected
+            and not isinstance(sub, _NORMS)
         ):
             units.append(Unit(name, "identity", _n_parameters(sub)))
             return
@@ -134,21 +141,58 @@ def find_units(module, example, patterns=None, bridges=True):
     return unique
 
 
+def _bridgeable(layer, target):
+    """Whether ``layer`` and the next weight layer ``target`` can be spliced."""
+    if isinstance(layer, nn.Linear):
+        return isinstance(target, nn.Linear)
+    if not isinstance(layer, (nn.Conv1d, nn.Conv2d)) or type(target) is not type(layer):
+        return False
+    return all(conv_padding(c) is not None for c in (layer, target))
+
+
+def conv_padding(conv):
+    """The zero padding of a stride-1, undilated, ungrouped conv, or None."""
+    plain = (
+        all(s == 1 for s in conv.stride)
+        and all(d == 1 for d in conv.dilation)
+        and conv.groups == 1
+        and conv.padding_mode == "zeros"
+    )
+    if not plain:
+        return None
+    if conv.padding == "valid":
+        return (0,) * len(conv.kernel_size)
+    if conv.padding == "same":
+        if any(k % 2 == 0 for k in conv.kernel_size):
+            return None
+        return tuple((k - 1) // 2 for k in conv.kernel_size)
+    return tuple(conv.padding)
+
+
 def _bridges(prefix, sequential, record, protected):
+    """Weight layers of ``sequential`` with their followers, up to the next one."""
     children = list(sequential.named_children())
     full = [(f"{prefix}.{n}" if prefix else n, m) for n, m in children]
     for i, (name, layer) in enumerate(full):
-        if not isinstance(layer, nn.Linear) or name in protected:
+        if not isinstance(layer, (nn.Linear, *_CONVS)) or name in protected:
             continue
         if record.get(name, (0,))[0] != 1:
             continue
         between = []
         for next_name, nxt in full[i + 1 :]:
-            if isinstance(nxt, nn.Linear):
-                yield Unit(
-                    name, "bridge", _n_parameters(layer), [name, *between], next_name
-                )
+            if isinstance(nxt, (nn.Linear, *_CONVS)):
+                if _bridgeable(layer, nxt):
+                    yield Unit(
+                        name,
+                        "bridge",
+                        _n_parameters(layer)
+                        + sum(_n_parameters(m) for _, m in between),
+                        [name, *(n for n, _ in between)],
+                        next_name,
+                    )
                 break
-            if _n_parameters(nxt):
+            calls, shape_in, shape_out = record.get(next_name, (0, None, None))
+            follower = calls == 1 and shape_in == shape_out
+            if not follower or (_n_parameters(nxt) and not isinstance(nxt, _NORMS)):
                 break
-            between.append(next_name)
+            between.append((next_name, nxt))

@@ -224,8 +224,8 @@ def test_verbose_prints_each_removal(digits, trained_residual, capsys):
     lines = captured.out.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("[LayerPruner] step 1: removed blocks.")
-    assert "after healing" not in lines[0]  # no healing after step 1: not shown
-    assert "after healing; elapsed" in lines[1]
+    assert "healing" not in lines[0]  # no healing after step 1: not shown
+    assert "healing epochs; elapsed" in lines[1]
     assert "nan" not in captured.out
     # progress bars of the scoring and the healing epochs, on stderr
     assert "ablation scoring" in captured.err and "healing epochs" in captured.err

@@ -1,0 +1,54 @@
+"""What a module costs: parameters, and multiply-accumulates per sample (FLOPs).
+
+FLOPs are counted on one forward pass of a calibration row, from the layers that
+do the work: ``Linear`` (``in * out``) and convolutions (``out elements * in /
+groups * kernel``); normalisation, activation and pooling are ignored (they are a
+few percent of those in the nets LayerPruner prunes).
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from skprune.layer_pruning._hooks import run_hooked
+
+
+def n_parameters(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def n_flops(module, example):
+    """Multiply-accumulates of ``module`` on one row of ``example``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from skprune.layer_pruning._cost import n_flops
+    >>> net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(),
+    ...                     nn.Linear(4 * 8 * 8, 10))
+    >>> n_flops(net, torch.zeros(2, 1, 8, 8))  # 4*64*9 + 256*10
+    4864
+    """
+    total = 0
+
+    def count(layer, inputs, output):
+        nonlocal total
+        if isinstance(layer, nn.Linear):
+            rows = output.numel() // output.shape[-1] // len(output)
+            total += rows * layer.in_features * layer.out_features
+        else:
+            per_output = (
+                layer.in_channels // layer.groups * math.prod(layer.kernel_size)
+            )
+            total += output[0].numel() * per_output
+
+    hooked = [
+        (sub, count)
+        for sub in module.modules()
+        if isinstance(sub, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d))
+    ]
+    with torch.no_grad():
+        run_hooked(module, example[:1], hooked)
+    return int(total)
