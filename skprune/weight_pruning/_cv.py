@@ -16,7 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import is_classifier
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
@@ -234,7 +234,14 @@ classes_, n_features_in_, feature_names_in_
         cv = check_cv(self.cv, y, classifier=classifier)
         scoring = self.scoring
         if scoring is None and classifier and hasattr(self.estimator, "predict_proba"):
-            scoring = "neg_log_loss"  # smoother than accuracy on small folds
+            # smoother than accuracy on small folds; every class known, even one
+            # a fold's test part lacks
+            scoring = make_scorer(
+                log_loss,
+                greater_is_better=False,
+                response_method="predict_proba",
+                labels=np.unique(y),
+            )
         scorer = check_scoring(self.estimator, scoring=scoring)
         self._start = time.perf_counter()
         # the fit on all the data first: it warm-starts the folds' fits

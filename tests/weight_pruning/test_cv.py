@@ -238,3 +238,13 @@ def test_cv_with_kfold_for_a_regressor():
     pruner = WeightPrunerCV(Ridge(), sparsity=0.5, strengths=3, cv=KFold(3)).fit(X, y)
     assert pruner.n_splits_ == 3
     assert np.isfinite(pruner.best_score_)
+
+
+def test_cv_with_a_class_missing_from_a_fold():
+    X, y = load_wine(return_X_y=True)
+    y = y.copy()
+    y[:4] = 3  # a class of four rows: some folds' test parts lack it
+    pruner = WeightPrunerCV(
+        _model(), sparsity=0.5, structure="feature", strengths=2, cv=5
+    ).fit(X, y)
+    assert np.isfinite(pruner.cv_results_["mean_test_score"]).all()

