@@ -9,7 +9,10 @@
 - ``"angular"``: ``1 - cos(x, f(x))`` between a unit's input and output, averaged
   over the calibration rows (ShortGPT's block influence), from one forward pass; a
   bridge unit is scored by the angle between its target layer's output before and
-  after the splice.
+  after the splice;
+- ``"random"``: a seeded uniform draw, the baseline every importance should beat.
+
+:func:`score_units` picks one by name.
 """
 
 import copy
@@ -27,6 +30,19 @@ def forward(module, X, batch_size=4096):
         return torch.cat(
             [module(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
         )
+
+
+def score_units(
+    importance, module, units, calibration, *, loss, X_valid, distribution, rng, bar
+):
+    """``{unit name: importance}`` by the named importance (higher = keep)."""
+    if importance == "random":
+        return {unit.name: float(rng.random_sample()) for unit in units}
+    if importance == "angular":
+        return angular_importance(module, units, calibration)
+    if importance == "kl":
+        return kl_importance(module, units, calibration, X_valid, distribution, bar)
+    return ablation_importance(module, units, calibration, loss, bar)
 
 
 def _without(module, unit, calibration):

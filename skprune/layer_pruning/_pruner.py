@@ -2,52 +2,34 @@
 
 import copy
 import time
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
 from skprune.layer_pruning._cost import n_flops, n_parameters
+from skprune.layer_pruning._data import (
+    as_dtype,
+    as_tensor,
+    check_fit_data,
+    check_outputs,
+    stratify,
+)
 from skprune.layer_pruning._folding import fold_batchnorms
 from skprune.layer_pruning._healing import heal, reset_optimizer
-from skprune.layer_pruning._importance import (
-    ablation_importance,
-    angular_importance,
-    forward,
-    kl_importance,
-)
+from skprune.layer_pruning._importance import forward, score_units
 from skprune.layer_pruning._splice import drop_identities, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
-
-
-def _as_tensor(X, like):
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy()
-    tensor = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
-    if tensor.is_floating_point():
-        tensor = tensor.to(like.dtype)
-    return tensor.to(like.device)
-
-
-def _as_dtype(X, like):
-    """Float input in the dtype of the module's parameters (skorch does not cast)."""
-    dtype = torch.empty(0, dtype=like.dtype).numpy().dtype
-    if X.dtype.kind == "f" and X.dtype != dtype:
-        return X.astype(dtype)
-    return X
 
 
 class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
@@ -268,12 +250,13 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         start = time.perf_counter()
         rng = check_random_state(self.random_state)
         torch.manual_seed(rng.randint(np.iinfo(np.int32).max))
-        X, y = self._validate_fit_data(X, y)
+        classifier = is_classifier(self.net)
+        X, y, self._classes = check_fit_data(self, X, y, classifier)
         X_train, X_valid, y_train, y_valid = train_test_split(
             X,
             y,
             test_size=self.validation_fraction,
-            stratify=self._stratify(y),
+            stratify=stratify(y, classifier, self.validation_fraction),
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
         # the net is initialised and checked before any training
@@ -282,11 +265,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         )
         module = self.net_.module_
         reference = next(module.parameters())
-        X_train, X_valid = _as_dtype(X_train, reference), _as_dtype(X_valid, reference)
+        X_train, X_valid = as_dtype(X_train, reference), as_dtype(X_valid, reference)
         rows = rng.permutation(len(X_train))[: self.calibration_size]
-        self._calibration = _as_tensor(X_train[rows], reference)
-        self._valid = (_as_tensor(X_valid, reference), y_valid)
-        self._check_outputs(module)
+        self._calibration = as_tensor(X_train[rows], reference)
+        self._valid = (as_tensor(X_valid, reference), y_valid)
+        check_outputs(module, self._calibration[:1], self._classes)
         if not self.prefit:
             self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
             module = self.net_.module_
@@ -309,63 +292,6 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         del self._calibration, self._valid, self._teacher, self._rng
         return self
 
-    def _validate_fit_data(self, X, y):
-        """Arrays as the net takes them; class labels encoded as 0..n_classes-1."""
-        classifier = is_classifier(self.net)
-        if isinstance(X, Mapping) and not sp.issparse(X):  # DOK is a dict
-            raise TypeError(
-                "LayerPruner takes X as one array (a numpy array, torch tensor or "
-                "DataFrame); dict and SliceDict input, which skorch passes to a "
-                "module's forward as keyword arguments, is not supported."
-            )
-        X, y = validate_data(
-            self, X, y, dtype="numeric", allow_nd=True, multi_output=not classifier
-        )
-        if classifier:
-            check_classification_targets(y)
-            known = getattr(self.net, "classes_", None) if self.prefit else None
-            self._classes = np.unique(y) if known is None else np.asarray(known)
-            codes = np.searchsorted(self._classes, y)
-            inside = codes < len(self._classes)
-            if (
-                not np.all(self._classes[codes[inside]] == y[inside])
-                or not inside.all()
-            ):
-                raise ValueError(
-                    f"y has labels the trained net does not know; its classes_ are "
-                    f"{list(self._classes)}."
-                )
-            y = codes.astype(np.int64)
-        return X, y
-
-    def _check_outputs(self, module):
-        """One row through the module before any training: clear errors early."""
-        example = self._calibration[:1]
-        try:
-            n_outputs = forward(module, example).shape[-1]
-        except RuntimeError as error:
-            raise TypeError(
-                f"The net's module fails on the first row of X (a {example.dtype} "
-                f"tensor of shape {tuple(example.shape)}): "
-                f"{str(error).splitlines()[0]}. Give X the dtype and shape the "
-                "module takes (float32 for Linear and Conv layers)."
-            ) from error
-        if not is_classifier(self.net):
-            return
-        if n_outputs < len(self._classes):
-            raise ValueError(
-                f"The net outputs {n_outputs} scores per sample but y has "
-                f"{len(self._classes)} classes; size the module's output layer to "
-                "the number of classes."
-            )
-
-    def _stratify(self, y):
-        if not is_classifier(self.net):
-            return None
-        counts = np.bincount(y)
-        n_valid = int(np.ceil(self.validation_fraction * len(y)))
-        return y if counts.min() >= 2 and n_valid >= len(counts) else None
-
     def _candidates(self, module):
         return find_units(
             module, self._calibration, self.layers, bridges=self.splice == "auto"
@@ -385,25 +311,18 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return min(wanted, len(units))
 
     def _importances(self, module, units):
-        if self.importance == "random":
-            scores = {unit.name: float(self._rng.random_sample()) for unit in units}
-        elif self.importance == "angular":  # one forward pass
-            scores = angular_importance(module, units, self._calibration)
-        else:
-            with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
-                if self.importance == "kl":
-                    scores = kl_importance(
-                        module,
-                        units,
-                        self._calibration,
-                        self._valid[0],
-                        self._distribution,
-                        bar,
-                    )
-                else:
-                    scores = ablation_importance(
-                        module, units, self._calibration, self._loss, bar
-                    )
+        with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
+            scores = score_units(
+                self.importance,
+                module,
+                units,
+                self._calibration,
+                loss=self._loss,
+                X_valid=self._valid[0],
+                distribution=self._distribution,
+                rng=self._rng,
+                bar=bar,
+            )
         for name, score in sorted(scores.items(), key=lambda item: item[1]):
             report(self, f"  {name}: importance {score:.4g}", level=2)
         return scores
@@ -524,7 +443,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
         module = self.net_.module_
         if isinstance(X, (np.ndarray, torch.Tensor)) or hasattr(X, "to_numpy"):
-            output = forward(module, _as_tensor(X, next(module.parameters())))
+            output = forward(module, as_tensor(X, next(module.parameters())))
             return self._distribution(output).cpu().numpy()
         return self.net_.predict_proba(X)
 

@@ -6,8 +6,8 @@
   that follow it (activation, dropout, norm), and the next weight layer is
   replaced by one affine map from the removed layer's input to the next layer's
   output, fitted by (ridge-damped) least squares on calibration activations: a
-  ``Linear``, or for two convolutions one convolution whose kernel spans both
-  (``k1 + k2 - 1``, padding ``p1 + p2``), fitted over the input's patches.
+  ``Linear``, or for two convolutions one convolution with the second's kernel,
+  fitted over the input's patches.
 - :func:`drop_identities` then deletes the identities from every ``nn.Sequential``,
   so the pruned module has fewer modules as well as fewer parameters.
 """
@@ -83,21 +83,18 @@ _MAX_PATCHES = 32768
 def conv_bridge(layer, target, inputs, targets, generator=None):
     """One convolution from ``layer``'s input to ``target``'s output.
 
-    Its kernel spans both (``k1 + k2 - 1``), its padding is ``p1 + p2``, so its
-    output has ``target``'s shape; the weights are the least-squares fit over
-    (at most ``_MAX_PATCHES``) input patches.
+    It has ``target``'s kernel and padding (so the net gets cheaper: a kernel
+    spanning both would cost more than the pair on few channels) and ``layer``'s
+    input channels; its weights are the least-squares fit over (at most
+    ``_MAX_PATCHES``) input patches. It loses ``layer``'s share of the receptive
+    field, which healing makes up for.
     """
     from skprune.layer_pruning._units import conv_padding
 
     one_d = isinstance(layer, nn.Conv1d)
     if one_d:  # as 2-d convolutions of height 1
         inputs, targets = inputs.unsqueeze(2), targets.unsqueeze(2)
-    kernel = tuple(
-        a + b - 1 for a, b in zip(layer.kernel_size, target.kernel_size, strict=True)
-    )
-    padding = tuple(
-        a + b for a, b in zip(conv_padding(layer), conv_padding(target), strict=True)
-    )
+    kernel, padding = tuple(target.kernel_size), conv_padding(target)
     if one_d:
         kernel, padding = (1, *kernel), (0, *padding)
     positions = targets.shape[2] * targets.shape[3]
@@ -112,12 +109,11 @@ def conv_bridge(layer, target, inputs, targets, generator=None):
         chosen = torch.randperm(len(rows), generator=generator)[:_MAX_PATCHES]
         rows, outputs = rows[chosen], outputs[chosen]
     weight, bias = fit_affine(rows, outputs)
-    size = kernel[1:] if one_d else kernel
     merged = type(layer)(
         layer.in_channels,
         target.out_channels,
-        size,
-        padding=padding[1:] if one_d else padding,
+        target.kernel_size,
+        padding=conv_padding(target),
     )
     merged = merged.to(device=target.weight.device, dtype=target.weight.dtype)
     with torch.no_grad():

@@ -27,7 +27,7 @@ def bn_mlp(width=64, depth=4):
     return nn.Sequential(*layers, nn.Linear(width, 10))
 
 
-def bn_cnn(channels=(8, 16, 16, 16)):
+def bn_cnn(channels=(4, 8, 8, 8)):
     layers, previous = [nn.Unflatten(1, (1, 8, 8))], 1
     for width in channels:
         layers += [
@@ -46,9 +46,14 @@ def trained_mlp(digits):
 
 
 @pytest.fixture(scope="module")
-def trained_cnn(digits):
+def small_digits(digits):
+    return digits[0][:900], digits[1][:900]
+
+
+@pytest.fixture(scope="module")
+def trained_cnn(small_digits):
     torch.manual_seed(0)
-    return make_net(bn_cnn, max_epochs=8).fit(*digits)
+    return make_net(bn_cnn, max_epochs=6).fit(*small_digits)
 
 
 def test_folding_batchnorm_is_exact(trained_mlp, trained_cnn, digits):
@@ -89,32 +94,40 @@ def test_removing_a_layer_leaves_no_orphans(trained_mlp, digits):
     assert pruner.score(*digits) > 0.9
 
 
-def test_conv_bridge_reproduces_two_linear_convolutions():
+def test_conv_bridge_is_the_least_squares_conv_of_the_next_layers_shape():
     torch.manual_seed(0)
-    first, second = nn.Conv2d(3, 5, 3, padding=1), nn.Conv2d(5, 4, 3, padding=1)
-    x = torch.randn(32, 3, 32, 32)
+    first = nn.Conv2d(3, 5, 1, bias=False)  # a bias would differ in the padding
+    second = nn.Conv2d(5, 4, 3, padding=1)
+    x = torch.randn(32, 3, 16, 16)
     with torch.no_grad():
-        # no activation between: one 5x5 conv away from the border ring, where the
-        # second conv's zero padding differs from the first's output
+        # a 1x1 conv then a 3x3 one, no activation: exactly one 3x3 conv
         target = second(first(x))
         merged = conv_bridge(first, second, x, target)
-        assert merged.kernel_size == (5, 5) and merged.padding == (2, 2)
-        inner = (slice(None), slice(None), slice(1, -1), slice(1, -1))
-        error = (merged(x) - target)[inner].abs().max() / target.abs().max()
-        assert error < 0.05
+        assert merged.kernel_size == (3, 3) and merged.padding == (1, 1)
+        assert (merged.in_channels, merged.out_channels) == (3, 4)
+        torch.testing.assert_close(merged(x), target, atol=1e-3, rtol=1e-3)
+        # two 3x3 convs: the best 3x3 stand-in, much better than nothing
+        first = nn.Conv2d(3, 5, 3, padding=1)
+        target = second(first(x))
+        merged = conv_bridge(first, second, x, target)
+        error = ((merged(x) - target) ** 2).mean() / target.var()
+        assert error < 0.5
 
 
-def test_cnn_convolutions_are_bridged_and_healed(trained_cnn, digits):
-    X = torch.as_tensor(digits[0][:64])
+def test_cnn_convolutions_are_bridged_and_healed(trained_cnn, small_digits):
+    X = torch.as_tensor(small_digits[0][:64])
     module = __import__("copy").deepcopy(trained_cnn.module_)
     fold_batchnorms(module)
     assert [u.name for u in find_units(module, X)] == ["4", "7", "10"]
-    pruner = LayerPruner(trained_cnn, n_layers=2, prefit=True, random_state=0)
-    pruner.fit(*digits)
+    pruner = LayerPruner(
+        trained_cnn, n_layers=2, prefit=True, random_state=0, fine_tune_epochs=6
+    )
+    pruner.fit(*small_digits)
     convs = [m for m in pruner.net_.module_ if isinstance(m, nn.Conv2d)]
     assert len(convs) == 2
     assert pruner.history_[-1]["healing_epochs"] >= 1
-    assert pruner.score(*digits) > 0.9
+    assert pruner.history_[-1]["n_parameters"] < pruner.history_[0]["n_parameters"]
+    assert pruner.score(*small_digits) > 0.85
 
 
 def test_patience_stops_healing_and_keeps_the_best_epoch(trained_mlp, digits):

@@ -81,7 +81,8 @@ def test_a_block_that_does_nothing_is_scored_least_important(trained_residual, d
 def test_lenet_head_becomes_one_layer_shorter(digits):
     torch.manual_seed(0)
     net = make_net(lenet_head())
-    pruner = LayerPruner(net, n_layers=1, random_state=0).fit(*digits)
+    pruner = LayerPruner(net, n_layers=1, random_state=0, fine_tune_epochs=4)
+    pruner.fit(*digits)
     assert pruner.removed_layers_ == ["2"]
     layers = [m for m in pruner.net_.module_ if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in layers] == [(64, 120), (120, 10)]
