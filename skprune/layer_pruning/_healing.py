@@ -2,8 +2,9 @@
 
 The pruned module gets a fresh optimizer at a fraction of the net's own learning
 rate and is trained an epoch at a time with skorch's ``partial_fit`` (its batch
-iterator, device and history). After each epoch the validation score is taken;
-healing stops when it has not improved for ``patience`` epochs (or after
+iterator, device and history). After each epoch the validation loss (the net's
+own criterion: smoother than accuracy, which a small validation set saturates) is
+taken; healing stops when it has not improved for ``patience`` epochs (or after
 ``max_epochs``) and the best epoch's weights are kept. With ``distill``, the loss
 mixes the labels' with the unpruned net's outputs:
 ``(1 - distill) * loss(labels) + distill * KL(teacher || student)`` for
@@ -61,8 +62,9 @@ def heal(
 ):
     """Fine-tune ``owner.net_`` on ``(X, y)``; returns the epochs spent.
 
-    ``score(module)`` is the validation score (higher is better). ``patience``
-    None trains exactly ``max_epochs`` epochs.
+    ``score(module)`` is the validation score (higher is better: the pruner
+    passes minus the validation loss). ``patience`` None trains exactly
+    ``max_epochs`` epochs.
     """
     net = owner.net_
     if max_epochs == 0:
@@ -85,7 +87,7 @@ def heal(
                 current = score(net.module_)
                 bar.set_postfix_str(
                     f"train loss {net.history[-1, 'train_loss']:.4g}, "
-                    f"validation {current:.4f}"
+                    f"validation {-current:.4g}"
                 )
                 bar.update()
                 if patience is None:
