@@ -459,3 +459,39 @@ def plan_target(y, n_bins, is_regression, weights=None, classes=None):
     )
     edges = quantile_edges(sample, n_bins, sample_weights)[0]
     return TargetCoding(edges=edges[np.isfinite(edges)])
+
+
+def target_moments(y, codes, n_classes, weights=None):
+    """Weighted count and sum of a regression target per bin, and its sum of
+    squares: what ``criterion="variance"`` needs beyond the tables. Plain arrays;
+    they add up over chunks (:func:`add_moments`)."""
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return {
+        "weights": np.bincount(codes, w, minlength=n_classes),
+        "sums": np.bincount(codes, w * y, minlength=n_classes),
+        "squares": float(w @ y**2),
+    }
+
+
+def add_moments(old, new):
+    return {key: old[key] + new[key] for key in old}
+
+
+def moment_summary(moments):
+    """``(mean target per bin, total sum of squares)`` from :func:`target_moments`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune.feature_pruning._binning import moment_summary, target_moments
+    >>> moments = target_moments([1.0, 3.0, 10.0], np.array([0, 0, 1]), 2)
+    >>> means, total = moment_summary(moments)
+    >>> means.tolist(), round(total, 3)
+    ([2.0, 10.0], 50.667)
+    """
+    weights, sums = moments["weights"], moments["sums"]
+    n = weights.sum()
+    means = np.divide(sums, weights, out=np.zeros_like(sums), where=weights > 0)
+    total = moments["squares"] - sums.sum() ** 2 / n if n > 0 else 0.0
+    return means, float(max(total, 0.0))

@@ -18,18 +18,21 @@ import math
 
 import numpy as np
 from numba import njit
-from scipy.special import chdtrc
+from scipy.special import chdtrc, fdtrc
 
 __all__ = [
     "CRITERIA",
     "adjusted_gain",
+    "adjusted_variance_reduction",
     "entropy",
     "expected_gini_gain",
     "expected_information_gain",
     "g_test",
     "gini_gain",
     "gini_impurity",
+    "f_test",
     "information_gain",
+    "variance_reduction",
 ]
 
 
@@ -317,3 +320,81 @@ def g_test(table):
     )
     statistic = g / q
     return float(statistic), int(dof), float(chdtrc(dof, statistic))
+
+
+def variance_reduction(table, target_means, total_ss):
+    """Between-level share of the target's variance: the correlation ratio ``eta^2``.
+
+    For a regression target cut into bins, ``table[i, k]`` counts the rows of
+    level ``i`` in target bin ``k`` and ``target_means[k]`` is the bin's mean
+    target value; each level's mean target follows, and ``eta^2 = SS_between /
+    SS_total`` is the share of the target's variance that knowing the level
+    explains - the variance reduction regression trees split on, and the ``R^2`` of
+    predicting ``y`` by the level's mean. ``total_ss`` is the exact total sum of
+    squares of ``y`` (within-bin spread included).
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._criteria import variance_reduction
+    >>> # two levels; level 0 holds the low bin, level 1 the high one
+    >>> round(variance_reduction([[5, 0], [0, 5]], [0.0, 1.0], 2.5), 3)
+    1.0
+    >>> round(variance_reduction([[5, 5], [5, 5]], [0.0, 1.0], 5.0), 3)
+    0.0
+    """
+    table = np.asarray(table, dtype=np.float64)
+    counts = table.sum(axis=1)
+    used = counts > 0
+    sums = table[used] @ np.asarray(target_means, dtype=np.float64)
+    n = counts.sum()
+    if n <= 0 or total_ss <= 0:
+        return 0.0
+    between = (sums**2 / counts[used]).sum() - sums.sum() ** 2 / n
+    return float(min(max(between / total_ss, 0.0), 1.0))
+
+
+def adjusted_variance_reduction(table, target_means, total_ss):
+    """``eta^2`` minus its expectation ``(L - 1) / (n - 1)`` under independence
+    (``L`` levels used): zero on average for an unrelated column, whatever its
+    number of levels, as :func:`adjusted_gain` is.
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._criteria import adjusted_variance_reduction
+    >>> # ten unique levels over ten rows explain everything, by chance alone
+    >>> import numpy as np
+    >>> round(adjusted_variance_reduction(np.eye(10), np.arange(10.0), 82.5), 6)
+    0.0
+    """
+    table = np.asarray(table, dtype=np.float64)
+    counts = table.sum(axis=1)
+    n, n_levels = counts.sum(), int((counts > 0).sum())
+    if n <= 1:
+        return 0.0
+    expected = (n_levels - 1) / (n - 1)
+    return float(variance_reduction(table, target_means, total_ss) - expected)
+
+
+def f_test(table, target_means, total_ss):
+    """One-way ANOVA of the target across the levels: ``(F, dof, p-value)``.
+
+    ``F = (eta^2 / (L - 1)) / ((1 - eta^2) / (n - L))`` with ``L - 1`` and
+    ``n - L`` degrees of freedom.
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._criteria import f_test
+    >>> f, dof, p = f_test([[40, 10], [10, 40]], [0.0, 1.0], 25.0)
+    >>> dof, p < 0.001
+    (1, True)
+    """
+    table = np.asarray(table, dtype=np.float64)
+    counts = table.sum(axis=1)
+    n, n_levels = counts.sum(), int((counts > 0).sum())
+    if n_levels < 2 or n - n_levels <= 0:
+        return 0.0, 0, 1.0
+    eta2 = variance_reduction(table, target_means, total_ss)
+    dof = n_levels - 1
+    residual = max(1.0 - eta2, 1e-300)
+    statistic = (eta2 / dof) / (residual / (n - n_levels))
+    return float(statistic), int(dof), float(fdtrc(dof, n - n_levels, statistic))

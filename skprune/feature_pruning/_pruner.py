@@ -15,13 +15,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skprune.feature_pruning._binning import (
     Plan,
     TargetCoding,
+    add_moments,
     count_tables,
     encode,
     find_levels,
     level_codes,
+    moment_summary,
     plan_target,
+    target_moments,
 )
-from skprune.feature_pruning._criteria import adjusted_gain, g_test
+from skprune.feature_pruning._criteria import (
+    adjusted_gain,
+    adjusted_variance_reduction,
+    f_test,
+    g_test,
+)
 from skprune.feature_pruning._dask import (
     dask_tables,
     is_dask_collection,
@@ -108,8 +116,15 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
 
     Parameters
     ----------
-    criterion : {"entropy", "gini"}, default="entropy"
-        The gain that scores each column.
+    criterion : {"entropy", "gini", "variance"}, default="entropy"
+        The gain that scores each column. ``"variance"`` (regression targets
+        only): the share of the target's variance explained by the column's
+        levels (the correlation ratio ``eta^2``, the variance reduction regression
+        trees split on), minus its chance expectation ``(L - 1) / (n - 1)``, with
+        an F-test for ``threshold="auto"``. It tracks the ``R^2`` a model can get
+        from the column, where information gain also rewards columns that change
+        the shape of the target's distribution but not its mean. Not with
+        ``redundancy`` nor dask input.
 
     threshold : "auto", float, str or None, default="auto"
         Which columns are kept. ``"auto"`` keeps those whose dependence on the target
@@ -198,7 +213,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "criterion": [StrOptions({"entropy", "gini"})],
+        "criterion": [StrOptions({"entropy", "gini", "variance"})],
         "threshold": [
             StrOptions({"auto"}),
             str,
@@ -264,15 +279,36 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             return self._fit_dask(X, y, sample_weight, start)
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
-        target = plan_target(
-            y, self.n_bins, _is_continuous(y, self.n_bins), edge_weights
-        )
+        regression = _is_continuous(y, self.n_bins)
+        self._check_criterion(regression)
+        target = plan_target(y, self.n_bins, regression, edge_weights)
         y_codes = target.encode(y)
         with numba_threads(self.n_jobs):
             levels = find_levels(X, self.n_bins, edge_weights)
             self._tables = count_tables(levels, y_codes, target.n_classes, weights)
         self._keep_plan(levels.plan, target)
+        self._moments = self._target_moments(y, y_codes, target, weights)
         return self._score(start, levels, y_codes, weights)
+
+    def _target_moments(self, y, y_codes, target, weights):
+        if self.criterion != "variance":
+            return None
+        return target_moments(y, y_codes, target.n_classes, weights)
+
+    def _check_criterion(self, regression):
+        if self.criterion != "variance":
+            return
+        if not regression:
+            raise ValueError(
+                "criterion='variance' scores columns against a regression target "
+                "(the share of its variance they explain); y holds classes. Use "
+                "criterion='entropy' or 'gini'."
+            )
+        if self.redundancy is not None:
+            raise ValueError(
+                f"criterion='variance' has no redundancy mode; use redundancy=None, "
+                f"or criterion='entropy' with redundancy={self.redundancy!r}."
+            )
 
     @available_if(_streamable)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -315,14 +351,20 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         with numba_threads(self.n_jobs):
             if first:
                 regression = classes is None and _is_continuous(y, self.n_bins)
+                self._check_criterion(regression)
                 target = plan_target(y, self.n_bins, regression, edge_weights, classes)
                 levels = find_levels(X, self.n_bins, edge_weights)
             else:
                 target = TargetCoding(**self._target)
                 levels = encode(Plan.from_state(self._plan), X, grow=True)
-            tables = count_tables(levels, target.encode(y), target.n_classes, weights)
+            y_codes = target.encode(y)
+            tables = count_tables(levels, y_codes, target.n_classes, weights)
         self._keep_plan(levels.plan, target)
         self._tables = tables if first else _add_tables(self._tables, tables)
+        moments = self._target_moments(y, y_codes, target, weights)
+        self._moments = (
+            moments if first or moments is None else add_moments(self._moments, moments)
+        )
         return self._score(start, report_level=2)
 
     def _keep_plan(self, plan, target):
@@ -335,6 +377,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             raise ValueError(
                 "With dask input, FeaturePruner takes neither sample_weight nor "
                 "redundancy (mRMR and JMI need every row at once)."
+            )
+        if self.criterion == "variance":
+            raise ValueError(
+                "criterion='variance' is not available with dask input yet; use "
+                "criterion='entropy' or 'gini', or compute X into memory."
             )
         validate_data(self, validation_view(X), skip_check_array=True)
         with numba_threads(self.n_jobs):
@@ -399,8 +446,15 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         A fit reports at ``verbose=1``; each chunk of a stream only at 2.
         """
         tables = self._tables
-        self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
-        self.pvalues_ = np.array([g_test(t)[2] for t in tables])
+        if self.criterion == "variance":
+            means, total_ss = moment_summary(self._moments)
+            self.scores_ = np.array(
+                [adjusted_variance_reduction(t, means, total_ss) for t in tables]
+            )
+            self.pvalues_ = np.array([f_test(t, means, total_ss)[2] for t in tables])
+        else:
+            self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
+            self.pvalues_ = np.array([g_test(t)[2] for t in tables])
         order = self._select(levels, tables, y_codes, weights)
         if len(order) == 0:
             order = self._best_alone()

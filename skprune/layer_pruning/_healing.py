@@ -4,8 +4,11 @@ The pruned module gets a fresh optimizer at a fraction of the net's own learning
 rate and is trained an epoch at a time with skorch's ``partial_fit`` (its batch
 iterator, device and history). After each epoch the validation loss (the net's
 own criterion: smoother than accuracy, which a small validation set saturates) is
-taken; healing stops when it has not improved for ``patience`` epochs (or after
-``max_epochs``) and the best epoch's weights are kept. With ``distill``, the loss
+taken. When it has not improved for ``patience`` epochs, the best weights are
+restored and the rate divided by 10 (at most twice: a rate that suits a net whose
+layers were bridged can be too high for one that lost near-identity residual
+blocks), then healing stops; ``max_epochs`` bounds the whole. The best epoch's
+weights are kept. With ``distill``, the loss
 mixes the labels' with the unpruned net's outputs:
 ``(1 - distill) * loss(labels) + distill * KL(teacher || student)`` for
 classifiers (on the net's predicted distributions), the squared error to the
@@ -29,6 +32,8 @@ from skorch.callbacks import (
 )
 
 from skprune.utils._progress import progress_bar
+
+_MAX_REDUCTIONS = 2  # of the healing rate, by 10 each, on a plateau
 
 _STATEFUL_CALLBACKS = (
     LRScheduler,
@@ -77,7 +82,7 @@ def heal(
     reset_optimizer(net)
     if teacher is not None and distill > 0:
         net.get_loss = _distilling_loss(net, teacher, distill, distribution)
-    best, waited, spent = score(net.module_), 0, 0
+    best, waited, spent, reductions = score(net.module_), 0, 0, 0
     best_state = copy.deepcopy(net.module_.state_dict())
     try:
         with progress_bar(owner, max_epochs, "healing epochs") as bar:
@@ -95,10 +100,16 @@ def heal(
                 if current > best:
                     best, waited = current, 0
                     best_state = copy.deepcopy(net.module_.state_dict())
-                else:
-                    waited += 1
-                    if waited >= patience:
-                        break
+                    continue
+                waited += 1
+                if waited < patience:
+                    continue
+                if reductions == _MAX_REDUCTIONS:
+                    break
+                reductions, waited = reductions + 1, 0
+                net.module_.load_state_dict(best_state)
+                net.set_params(lr=net.lr * 0.1)
+                reset_optimizer(net)
     finally:
         if "get_loss" in vars(net):
             del net.get_loss

@@ -74,8 +74,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Most epochs of healing (``partial_fit``) after removal; 0 disables it.
 
     patience : int or None, default=3
-        Healing stops when the validation loss has not improved for this many
-        epochs, and keeps the best epoch's weights. None: always
+        When the validation loss has not improved for this many epochs, healing
+        goes back to the best epoch's weights and divides its rate by 10 (twice
+        at most), then stops; the best epoch's weights are kept. None: always
         ``fine_tune_epochs`` epochs.
 
     fine_tune_lr : float, default=1.0
