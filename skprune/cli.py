@@ -1,6 +1,6 @@
 """The command line: ``skprune features`` and ``skprune demo``.
 
-    skprune features DATA.csv --target COL [--criterion entropy|gini]
+    skprune features DATA.csv --target COL [--criterion entropy|gini|variance]
         [--max-features N] [--threshold auto|FLOAT|mean|median|none]
         [--redundancy mrmr|jmi] [--output PRUNED.csv] [--progress]
     skprune demo
@@ -249,7 +249,9 @@ def _parser():
     )
     table.add_argument("data", help="a .csv or .parquet file")
     table.add_argument("--target", required=True, help="the column to predict")
-    table.add_argument("--criterion", choices=["entropy", "gini"], default="entropy")
+    table.add_argument(
+        "--criterion", choices=["entropy", "gini", "variance"], default="entropy"
+    )
     table.add_argument("--max-features", type=int, default=None)
     table.add_argument(
         "--threshold",

@@ -1,4 +1,4 @@
-"""criterion="variance": the share of a regression target's variance a column explains."""
+"""criterion="variance": the share of a regression target's variance explained."""
 
 import numpy as np
 import pytest
