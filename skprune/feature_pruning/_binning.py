@@ -488,7 +488,7 @@ def moment_summary(moments):
     >>> moments = target_moments([1.0, 3.0, 10.0], np.array([0, 0, 1]), 2)
     >>> means, total = moment_summary(moments)
     >>> means.tolist(), round(total, 3)
-    ([2.0, 10.0], 50.667)
+    ([2.0, 10.0], 44.667)
     """
     weights, sums = moments["weights"], moments["sums"]
     n = weights.sum()
