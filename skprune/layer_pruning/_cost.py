@@ -6,6 +6,7 @@ groups * kernel``); normalisation, activation and pooling are ignored (they are 
 few percent of those in the nets LayerPruner prunes).
 """
 
+import copy
 import math
 
 import torch
@@ -52,3 +53,21 @@ def n_flops(module, example):
     with torch.no_grad():
         run_hooked(module, example[:1], hooked)
     return int(total)
+
+
+def cost(module, example, kind):
+    """The module's ``"parameters"`` or ``"flops"`` (per row)."""
+    return n_parameters(module) if kind == "parameters" else n_flops(module, example)
+
+
+def unit_savings(module, units, calibration, kind):
+    """``{unit name: cost saved by removing it}`` (a bridge's new layer counted)."""
+    from skprune.layer_pruning._splice import remove_unit
+
+    before = cost(module, calibration, kind)
+    savings = {}
+    for unit in units:
+        pruned = copy.deepcopy(module)
+        remove_unit(pruned, unit, calibration)
+        savings[unit.name] = before - cost(pruned, calibration, kind)
+    return savings

@@ -2,6 +2,7 @@
 
 import copy
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +14,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from skprune.layer_pruning._cost import n_flops, n_parameters
+from skprune.layer_pruning._cost import cost, n_flops, n_parameters, unit_savings
 from skprune.layer_pruning._data import (
     as_dtype,
     as_tensor,
@@ -55,7 +56,15 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     n_layers : int or float, default=1
         Units to remove: a count, or a fraction in (0, 1] of the prunable units
-        (rounded down, at least one). With ``tolerance``, an upper bound.
+        (rounded down, at least one). With ``tolerance``, an upper bound. Ignored
+        when ``max_parameters`` or ``max_flops`` sets a budget.
+
+    max_parameters, max_flops : int, float or None, default=None
+        A budget instead of a count: units are removed until the net has at most
+        this many parameters / multiply-accumulates per row (an int), or this
+        fraction of the unpruned net's (a float in (0, 1)). Under a budget, the
+        next unit is the one of least importance per unit of cost it saves (units
+        that save nothing are not removed).
 
     importance : {"ablation", "kl", "angular", "random"}, default="ablation"
         How units are scored (see ``skprune.layer_pruning._importance``):
@@ -182,6 +191,16 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="right"),
         ],
+        "max_parameters": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
+        ],
+        "max_flops": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
+        ],
         "importance": [StrOptions({"ablation", "kl", "angular", "random"})],
         "splice": [StrOptions({"auto", "identity"})],
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -202,6 +221,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         net,
         *,
         n_layers=1,
+        max_parameters=None,
+        max_flops=None,
         importance="ablation",
         splice="auto",
         fine_tune_epochs=20,
@@ -218,6 +239,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     ):
         self.net = net
         self.n_layers = n_layers
+        self.max_parameters = max_parameters
+        self.max_flops = max_flops
         self.importance = importance
         self.splice = splice
         self.fine_tune_epochs = fine_tune_epochs
@@ -286,15 +309,57 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
         self._rng = rng
         units = self._candidates(module)
-        limit = self._n_to_remove(units)
+        self._budget = self._resolve_budget(module)
+        limit = len(units) if self._budget else self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
         self.removed_layers_ = []
         self.history_ = [self._record(0, None, float("nan"), start)]
         baseline = self.history_[0]["score_before_healing"]
         self._remove(units, limit, baseline, X_train, y_train, start)
+        self._warn_if_over_budget(module)
         self._make_self_contained()
-        del self._calibration, self._valid, self._teacher, self._rng
+        del self._calibration, self._valid, self._teacher, self._rng, self._budget
         return self
+
+    def _resolve_budget(self, module):
+        """``(cost kind, most allowed)`` of the budget, or None for a count."""
+        for kind, value in (
+            ("parameters", self.max_parameters),
+            ("flops", self.max_flops),
+        ):
+            if value is not None:
+                full = cost(module, self._calibration, kind)
+                most = value if isinstance(value, Integral) else value * full
+                return kind, most
+        return None
+
+    def _over_budget(self, module):
+        kind, most = self._budget
+        return cost(module, self._calibration, kind) > most
+
+    def _warn_if_over_budget(self, module):
+        if self._budget and self._over_budget(self.net_.module_):
+            kind, most = self._budget
+            have = cost(self.net_.module_, self._calibration, kind)
+            warnings.warn(
+                f"The pruned net has {have:,} {kind}, over the budget of "
+                f"{int(most):,}: no unit left whose removal saves {kind}"
+                + (" within tolerance" if self.tolerance is not None else "")
+                + ".",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _choose(self, module, units, importances):
+        """The unit to remove: least important, or under a budget least important
+        per unit of cost saved (among those that save any)."""
+        if not self._budget:
+            return min(units, key=lambda u: importances[u.name])
+        savings = unit_savings(module, units, self._calibration, self._budget[0])
+        useful = [u for u in units if savings[u.name] > 0]
+        if not useful:
+            return None
+        return min(useful, key=lambda u: importances[u.name] / savings[u.name])
 
     def _candidates(self, module):
         return find_units(
@@ -351,12 +416,15 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 if not units:
                     break
                 importances = self._importances(module, units)
-            unit = min(units, key=lambda u: importances[u.name])
+            unit = self._choose(module, units, importances)
+            if unit is None:
+                break
             saved = copy.deepcopy(module)
             remove_unit(module, unit, self._calibration)  # remove
             reset_optimizer(self.net_)
             before = self._score_module(module)
-            healed = self.tolerance is not None or step == limit
+            done = step == limit or (self._budget and not self._over_budget(module))
+            healed = self.tolerance is not None or done
             epochs = self._heal(X_train, y_train) if healed else 0  # repair
             record = self._record(step, unit.name, before, start, healed, epochs)
             drop = (  # evaluate
@@ -369,18 +437,23 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 break
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
-            healing = (
-                f" -> {record['score_after_healing']:.4f} after {epochs} healing epochs"
-                if healed and epochs
-                else ""
-            )
-            report(
-                self,
-                f"step {step}: removed {unit.name} ({unit.kind}), "
-                f"{record['n_parameters']:,} parameters, validation score "
-                f"{record['score_before_healing']:.4f}{healing}; elapsed "
-                f"{record['seconds']:.2f} s",
-            )
+            self._report_step(step, unit, record, healed, epochs)
+            if done:
+                break
+
+    def _report_step(self, step, unit, record, healed, epochs):
+        healing = (
+            f" -> {record['score_after_healing']:.4f} after {epochs} healing epochs"
+            if healed and epochs
+            else ""
+        )
+        report(
+            self,
+            f"step {step}: removed {unit.name} ({unit.kind}), "
+            f"{record['n_parameters']:,} parameters, validation score "
+            f"{record['score_before_healing']:.4f}{healing}; elapsed "
+            f"{record['seconds']:.2f} s",
+        )
 
     def _heal(self, X_train, y_train):
         return heal(

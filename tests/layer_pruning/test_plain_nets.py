@@ -183,3 +183,22 @@ def test_flops_count_linear_and_conv_work():
     net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Flatten(), nn.Linear(3 * 36, 4))
     assert n_flops(net, torch.zeros(1, 2, 8, 8)) == 3 * 36 * 2 * 9 + 3 * 36 * 4
     assert np.isclose(n_flops(nn.Linear(5, 7), torch.zeros(3, 5)), 35)
+
+
+def test_a_parameter_budget_removes_units_until_it_is_met(trained_mlp, digits):
+    full = sum(p.numel() for p in trained_mlp.module_.parameters())
+    pruner = LayerPruner(
+        trained_mlp, max_parameters=0.5, prefit=True, random_state=0, fine_tune_epochs=2
+    ).fit(*digits)
+    assert pruner.history_[-1]["n_parameters"] <= 0.5 * full
+    # the step before was still over budget: no unit removed beyond it
+    assert pruner.history_[-2]["n_parameters"] > 0.5 * full
+    assert pruner.score(*digits) > 0.85
+
+
+def test_a_flop_budget_that_cannot_be_met_warns(trained_mlp, digits):
+    with pytest.warns(UserWarning, match="over the budget"):
+        pruner = LayerPruner(
+            trained_mlp, max_flops=10, prefit=True, random_state=0, fine_tune_epochs=1
+        ).fit(*digits)
+    assert len(pruner.removed_layers_) == 3  # every removable unit went
