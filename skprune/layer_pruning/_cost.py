@@ -1,5 +1,8 @@
 """What a module costs: parameters, and multiply-accumulates per sample (FLOPs).
 
+:class:`Budget` turns ``max_parameters`` / ``max_flops`` into a stopping rule and
+a choice: the unit of least importance per unit of cost its removal saves.
+
 FLOPs are counted on one forward pass of a calibration row, from the layers that
 do the work: ``Linear`` (``in * out``) and convolutions (``out elements * in /
 groups * kernel``); normalisation, activation and pooling are ignored (they are a
@@ -71,3 +74,41 @@ def unit_savings(module, units, calibration, kind):
         remove_unit(pruned, unit, calibration)
         savings[unit.name] = before - cost(pruned, calibration, kind)
     return savings
+
+
+class Budget:
+    """The most ``kind`` (``"parameters"`` or ``"flops"``) the pruned net may have."""
+
+    def __init__(self, kind, most, calibration):
+        self.kind, self.most, self.calibration = kind, most, calibration
+
+    @classmethod
+    def from_targets(cls, max_parameters, max_flops, module, calibration):
+        """The budget the pruner's parameters ask for, or None (a count)."""
+        for kind, value in (("parameters", max_parameters), ("flops", max_flops)):
+            if value is not None:
+                if isinstance(value, float):  # a fraction of the unpruned net's
+                    value = value * cost(module, calibration, kind)
+                return cls(kind, value, calibration)
+        return None
+
+    def met(self, module):
+        return cost(module, self.calibration, self.kind) <= self.most
+
+    def choose(self, module, units, importances):
+        """The unit of least importance per cost saved, among those saving any."""
+        savings = unit_savings(module, units, self.calibration, self.kind)
+        useful = [u for u in units if savings[u.name] > 0]
+        if not useful:
+            return None
+        return min(useful, key=lambda u: importances[u.name] / savings[u.name])
+
+    def shortfall(self, module):
+        """Why the pruned ``module`` is over budget, or None."""
+        if self.met(module):
+            return None
+        have = cost(module, self.calibration, self.kind)
+        return (
+            f"The pruned net has {have:,} {self.kind}, over the budget of "
+            f"{int(self.most):,}: no unit left whose removal saves {self.kind}"
+        )

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from skprune.layer_pruning._cost import cost, n_flops, n_parameters, unit_savings
+from skprune.layer_pruning._cost import Budget, n_flops, n_parameters
 from skprune.layer_pruning._data import (
     as_dtype,
     as_tensor,
@@ -309,57 +309,31 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
         self._rng = rng
         units = self._candidates(module)
-        self._budget = self._resolve_budget(module)
+        self._budget = Budget.from_targets(
+            self.max_parameters, self.max_flops, module, self._calibration
+        )
         limit = len(units) if self._budget else self._n_to_remove(units)
         self.layer_importances_ = self._importances(module, units)
         self.removed_layers_ = []
         self.history_ = [self._record(0, None, float("nan"), start)]
         baseline = self.history_[0]["score_before_healing"]
         self._remove(units, limit, baseline, X_train, y_train, start)
-        self._warn_if_over_budget(module)
+        self._warn_if_over_budget()
         self._make_self_contained()
         del self._calibration, self._valid, self._teacher, self._rng, self._budget
         return self
 
-    def _resolve_budget(self, module):
-        """``(cost kind, most allowed)`` of the budget, or None for a count."""
-        for kind, value in (
-            ("parameters", self.max_parameters),
-            ("flops", self.max_flops),
-        ):
-            if value is not None:
-                full = cost(module, self._calibration, kind)
-                most = value if isinstance(value, Integral) else value * full
-                return kind, most
-        return None
-
-    def _over_budget(self, module):
-        kind, most = self._budget
-        return cost(module, self._calibration, kind) > most
-
-    def _warn_if_over_budget(self, module):
-        if self._budget and self._over_budget(self.net_.module_):
-            kind, most = self._budget
-            have = cost(self.net_.module_, self._calibration, kind)
-            warnings.warn(
-                f"The pruned net has {have:,} {kind}, over the budget of "
-                f"{int(most):,}: no unit left whose removal saves {kind}"
-                + (" within tolerance" if self.tolerance is not None else "")
-                + ".",
-                UserWarning,
-                stacklevel=3,
-            )
+    def _warn_if_over_budget(self):
+        message = self._budget and self._budget.shortfall(self.net_.module_)
+        if message:
+            within = " within tolerance" if self.tolerance is not None else ""
+            warnings.warn(message + within + ".", UserWarning, stacklevel=3)
 
     def _choose(self, module, units, importances):
-        """The unit to remove: least important, or under a budget least important
-        per unit of cost saved (among those that save any)."""
-        if not self._budget:
-            return min(units, key=lambda u: importances[u.name])
-        savings = unit_savings(module, units, self._calibration, self._budget[0])
-        useful = [u for u in units if savings[u.name] > 0]
-        if not useful:
-            return None
-        return min(useful, key=lambda u: importances[u.name] / savings[u.name])
+        """The unit to remove: the least important, or the budget's choice."""
+        if self._budget:
+            return self._budget.choose(module, units, importances)
+        return min(units, key=lambda u: importances[u.name])
 
     def _candidates(self, module):
         return find_units(
@@ -423,7 +397,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             remove_unit(module, unit, self._calibration)  # remove
             reset_optimizer(self.net_)
             before = self._score_module(module)
-            done = step == limit or (self._budget and not self._over_budget(module))
+            done = step == limit or (self._budget and self._budget.met(module))
             healed = self.tolerance is not None or done
             epochs = self._heal(X_train, y_train) if healed else 0  # repair
             record = self._record(step, unit.name, before, start, healed, epochs)
