@@ -24,8 +24,10 @@ from skprune import FeaturePruner
 
 
 def data(n_samples, seed=0):
-    # 5 informative + 5 redundant columns first (shuffle=False), 90 noise columns.
-    return make_classification(
+    # 5 informative + 5 redundant columns first (shuffle=False keeps the columns in
+    # place), 90 noise columns; the rows shuffled (make_classification without
+    # shuffling orders them by class, which flatters every sort).
+    X, y = make_classification(
         n_samples=n_samples,
         n_features=100,
         n_informative=5,
@@ -33,6 +35,8 @@ def data(n_samples, seed=0):
         shuffle=False,
         random_state=seed,
     )
+    rows = np.random.default_rng(seed).permutation(n_samples)
+    return X[rows], y[rows]
 
 
 def informative_in_top10(scores):
