@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.metaestimators import available_if
@@ -37,6 +38,7 @@ from skprune.feature_pruning._dask import (
     validation_view,
 )
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
+from skprune.feature_pruning._sparse import batch_scores, sparse_tables
 from skprune.utils._compat import (
     Interval,
     RealNotInt,
@@ -277,6 +279,8 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         start = time.perf_counter()
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight, start)
+        if sp.issparse(X):
+            return self._fit_sparse(X, y, sample_weight, start)
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
         regression = _is_continuous(y, self.n_bins)
@@ -345,6 +349,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             The updated pruner.
         """
         start = time.perf_counter()
+        if sp.issparse(X):
+            raise TypeError(
+                "partial_fit takes dense chunks; for a sparse X, call fit (its "
+                "tables come from the nonzeros, in time proportional to them)."
+            )
         first = not hasattr(self, "_tables")
         X, y = self._validate_fit_data(X, y, reset=first)
         weights, edge_weights = self._weights(sample_weight, X)
@@ -370,6 +379,37 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     def _keep_plan(self, plan, target):
         """Keep how columns and target were coded, as plain arrays, lists, dicts."""
         self._plan, self._target = plan.state(), target.state()
+
+    def _fit_sparse(self, X, y, sample_weight, start):
+        """Tables from the nonzeros of a sparse ``X`` (see ``_sparse.py``)."""
+        if self.redundancy is not None:
+            raise TypeError(
+                "FeaturePruner takes sparse X only without redundancy: mRMR and JMI "
+                "compare columns row by row, which a sparse matrix would have to "
+                "densify. Use redundancy=None, or a dense X."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            reset=True,
+        )
+        y = check_target(y, X.shape[0])
+        weights, edge_weights = self._weights(sample_weight, X)
+        regression = _is_continuous(y, self.n_bins)
+        self._check_criterion(regression)
+        target = plan_target(y, self.n_bins, regression, edge_weights)
+        y_codes = target.encode(y)
+        with numba_threads(self.n_jobs):
+            self._tables = sparse_tables(
+                X, y_codes, target.n_classes, weights, self.n_bins
+            )
+        self._plan, self._target = None, target.state()
+        self._moments = self._target_moments(y, y_codes, target, weights)
+        return self._score(start)
 
     def _fit_dask(self, X, y, sample_weight, start):
         """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
@@ -411,6 +451,16 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         if is_dask_collection(X):
             names = getattr(self, "feature_names_in_", None)
             return select_lazily(X, self.support_, names)
+        if sp.issparse(X):  # the same sparse format back
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=None,
+                reset=False,
+                ensure_all_finite=False,
+            )
+            return X[:, self.support_]
         if not is_frame(X):
             return super().transform(X)
         # a frame's columns are taken as they are: no cast to a common dtype
@@ -452,6 +502,9 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 [adjusted_variance_reduction(t, means, total_ss) for t in tables]
             )
             self.pvalues_ = np.array([f_test(t, means, total_ss)[2] for t in tables])
+        elif isinstance(tables, np.ndarray):  # every table at once (sparse input)
+            with numba_threads(self.n_jobs):
+                self.scores_, self.pvalues_ = batch_scores(tables, self.criterion)
         else:
             self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
             self.pvalues_ = np.array([g_test(t)[2] for t in tables])
@@ -461,14 +514,16 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
-        names = self._input_features()
-        rows = int(round(self._tables[0].sum())) if self._tables else 0
+        rows = int(round(self._tables[0].sum())) if len(self._tables) else 0
         summary = (
             f"scored {self.n_features_in_} columns by {self.criterion} on {rows:,} "
             f"(weighted) rows; kept {len(order)}; elapsed "
             f"{time.perf_counter() - start:.2f} s"
         )
         report(self, summary, level=report_level)
+        if self.verbose < 2:
+            return self
+        names = self._input_features()  # 86,357 names of a vocabulary: only if shown
         for rank, j in enumerate(order, start=1):
             report(
                 self,
@@ -543,6 +598,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = self.redundancy is None  # mRMR, JMI need dense
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.target_tags.required = True

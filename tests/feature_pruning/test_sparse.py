@@ -1,0 +1,91 @@
+"""FeaturePruner on scipy.sparse matrices: scores from the nonzeros, never densified."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_selection import SelectKBest, chi2
+
+from skprune import FeaturePruner
+
+
+@pytest.fixture(scope="module")
+def counts():
+    rng = np.random.default_rng(0)
+    X = rng.poisson(0.3, (3000, 40)).astype(float)
+    y = (X[:, 0] + X[:, 1] + rng.normal(0, 0.5, 3000) > 0.8).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("criterion", ["entropy", "gini"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_scores_equal_the_dense_ones_on_count_columns(counts, criterion, fmt):
+    X, y = counts  # few distinct values per column: the same levels either way
+    dense = FeaturePruner(criterion, threshold=None).fit(X, y)
+    sparse = FeaturePruner(criterion, threshold=None).fit(
+        sp.csr_matrix(X).asformat(fmt), y
+    )
+    np.testing.assert_allclose(sparse.scores_, dense.scores_, atol=1e-12)
+    np.testing.assert_allclose(sparse.pvalues_, dense.pvalues_, atol=1e-10)
+    assert list(sparse.selection_order_[:2]) == [0, 1]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_transform_returns_the_same_sparse_format(counts, fmt):
+    X, y = counts
+    matrix = sp.csr_matrix(X).asformat(fmt)
+    pruner = FeaturePruner(threshold=None, max_features=5).fit(matrix, y)
+    out = pruner.transform(matrix)
+    assert out.format == fmt and out.shape == (3000, 5)
+    np.testing.assert_array_equal(out.toarray(), X[:, pruner.support_])
+
+
+def test_continuous_nonzeros_are_binned_and_nan_is_a_level():
+    rng = np.random.default_rng(1)
+    n = 4000
+    signal = rng.normal(size=n)
+    y = (signal > 0.5).astype(int)
+    X = sp.random(n, 30, density=0.2, random_state=1, format="csc")
+    X = X.tolil()
+    X[:, 0] = np.where(rng.random(n) < 0.5, signal, 0.0)[:, None]  # half present
+    X[:5, 1] = np.nan
+    pruner = FeaturePruner(threshold=None).fit(X.tocsr(), y)
+    assert pruner.selection_order_[0] == 0
+    assert np.isfinite(pruner.scores_).all()
+
+
+def test_a_matrix_whose_dense_copy_would_not_fit_is_never_densified():
+    # 10^5 x 10^6 with 10^6 nonzeros: a dense copy would take 745 GiB
+    rng = np.random.default_rng(2)
+    n, p, nnz = 100_000, 1_000_000, 1_000_000
+    rows, cols = rng.integers(0, n, nnz), rng.integers(0, p, nnz)
+    X = sp.csr_matrix((np.ones(nnz), (rows, cols)), shape=(n, p))
+    y = rng.integers(0, 2, n)
+    y[X[:, 7].nonzero()[0]] = 1  # column 7 predicts the class a little
+    pruner = FeaturePruner(threshold=None, max_features=100).fit(X, y)
+    assert pruner.transform(X).shape == (n, 100)
+    assert pruner.transform(X).format == "csr"
+
+
+def test_ranking_agrees_with_chi2_on_text_like_counts():
+    rng = np.random.default_rng(3)
+    X = sp.random(2000, 300, density=0.02, random_state=3, format="csr")
+    X.data = np.ceil(X.data * 3)
+    y = rng.integers(0, 2, 2000)
+    signal = np.flatnonzero(y == 1)[:300]
+    X = X.tolil()
+    for j in range(5):
+        X[signal[j * 60 : (j + 1) * 60], j] = 2.0
+    X = X.tocsr()
+    ours = set(
+        np.flatnonzero(FeaturePruner(threshold=None, max_features=5).fit(X, y).support_)
+    )
+    theirs = set(np.flatnonzero(SelectKBest(chi2, k=5).fit(X, y).get_support()))
+    assert ours == theirs == set(range(5))
+
+
+def test_sparse_refusals_name_the_problem(counts):
+    X, y = counts
+    with pytest.raises(TypeError, match="sparse"):
+        FeaturePruner(redundancy="mrmr").fit(sp.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="sparse"):
+        FeaturePruner().partial_fit(sp.csr_matrix(X), y)
