@@ -4,7 +4,7 @@
 
 A residual MLP (input layer, 8 residual blocks of width 256, output layer) is trained
 once; half of its blocks are removed with each importance and with a random choice
-(median of 3 seeds for random), healed by fine-tuning, and compared on the test
+(3 seeds), healed at the defaults, and compared on the test
 split (75/25). Then the median time of the module's forward pass and of ``predict``
 on 50,000 rows, pruned versus unpruned, and the same for a LeNet-style head
 (``Linear(64,120) -> ReLU -> Linear(120,84) -> ReLU -> Linear(84,10)``) whose middle
@@ -124,7 +124,6 @@ def main():
             n_layers=4,
             prefit=True,
             random_state=0,
-            fine_tune_epochs=5,
             validation_fraction=0.15,
             **params,
         ).fit(X_train, y_train)
@@ -158,7 +157,7 @@ def main():
     torch.manual_seed(0)
     head = make_net(lenet_head(), 40).fit(X_train, y_train)
     pruner = LayerPruner(
-        copy.deepcopy(head), n_layers=1, prefit=True, random_state=0, fine_tune_epochs=5
+        copy.deepcopy(head), n_layers=1, prefit=True, random_state=0
     ).fit(X_train, y_train)
     t = speed(head, pruner, rows, args.repeats)
     print(
