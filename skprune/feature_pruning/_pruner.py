@@ -96,6 +96,22 @@ def _streamable(pruner):
     return pruner.redundancy is None
 
 
+# tables with at most this many levels are scored together, padded to one shape
+_PADDED_LEVELS = 256
+
+
+def _paddable(tables):
+    return len(tables) > 0 and max(t.shape[0] for t in tables) <= _PADDED_LEVELS
+
+
+def _padded(tables):
+    """The tables as one (columns, levels, classes) array, zero rows added."""
+    out = np.zeros((len(tables), max(t.shape[0] for t in tables), tables[0].shape[1]))
+    for j, table in enumerate(tables):
+        out[j, : table.shape[0]] = table
+    return out
+
+
 def _add_tables(old, new):
     """Sum two lists of tables; a column whose vocabulary grew gets zero rows."""
     total = []
@@ -502,9 +518,13 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 [adjusted_variance_reduction(t, means, total_ss) for t in tables]
             )
             self.pvalues_ = np.array([f_test(t, means, total_ss)[2] for t in tables])
-        elif isinstance(tables, np.ndarray):  # every table at once (sparse input)
+        elif isinstance(tables, np.ndarray) or _paddable(tables):
+            # every table at once, in compiled code (empty levels change nothing)
             with numba_threads(self.n_jobs):
-                self.scores_, self.pvalues_ = batch_scores(tables, self.criterion)
+                self.scores_, self.pvalues_ = batch_scores(
+                    tables if isinstance(tables, np.ndarray) else _padded(tables),
+                    self.criterion,
+                )
         else:
             self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
             self.pvalues_ = np.array([g_test(t)[2] for t in tables])

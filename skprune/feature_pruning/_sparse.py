@@ -162,13 +162,14 @@ def _row_hashes(bits):
     return out
 
 
-@njit(parallel=True, cache=True)
-def _batch(tables, gini):
+@njit(cache=True)
+def _batch(tables, gini):  # serial: distinct tables are few, and a parallel
+    # kernel takes seconds longer to compile on first use
     p = tables.shape[0]
     scores = np.zeros(p)
     statistics = np.zeros(p)
     dofs = np.zeros(p)
-    for j in prange(p):
+    for j in range(p):
         rows = tables[j].sum(axis=1)
         cols = tables[j].sum(axis=0)
         used_rows = np.flatnonzero(rows > 0)
