@@ -707,9 +707,11 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator)
         tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
-        tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
-        tags.target_tags = copy.deepcopy(inner.target_tags)
+        # flat dataclasses: a shallow copy is a full one (and runs on every
+        # validate_data of predict)
+        tags.classifier_tags = copy.copy(inner.classifier_tags)
+        tags.regressor_tags = copy.copy(inner.regressor_tags)
+        tags.target_tags = copy.copy(inner.target_tags)
         tags.target_tags.required = True
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
