@@ -162,7 +162,7 @@ def _row_hashes(bits):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _batch(tables, gini):  # serial: distinct tables are few, and a parallel
     # kernel takes seconds longer to compile on first use
     p = tables.shape[0]
@@ -180,14 +180,15 @@ def _batch(tables, gini):  # serial: distinct tables are few, and a parallel
             continue
         info = 0.0
         within = 0.0
-        for a in used_rows:
+        for a in used_rows:  # in proportions: the same for any scale of weights
+            row_share = rows[a] / n
             squares = 0.0
             for b in used_cols:
-                cell = tables[j, a, b]
-                if cell > 0:
-                    info += cell / n * math.log(cell * n / (rows[a] * cols[b]))
-                    squares += (cell / n) ** 2
-            within += squares / (rows[a] / n)
+                share = tables[j, a, b] / n
+                if share > 0:
+                    info += share * math.log(share / (row_share * (cols[b] / n)))
+                    squares += share**2
+            within += squares / row_share
         info = max(info, 0.0)  # nats
         if gini:
             impurity = 1.0

@@ -89,3 +89,19 @@ def test_sparse_refusals_name_the_problem(counts):
         FeaturePruner(redundancy="mrmr").fit(sp.csr_matrix(X), y)
     with pytest.raises(TypeError, match="sparse"):
         FeaturePruner().partial_fit(sp.csr_matrix(X), y)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1.0, 1e20])
+def test_compiled_scores_match_the_reference_at_any_weight_scale(scale):
+    from skprune.feature_pruning._criteria import adjusted_gain, g_test
+    from skprune.feature_pruning._sparse import batch_scores
+
+    rng = np.random.default_rng(4)
+    tables = rng.integers(0, 30, (60, 6, 3)).astype(float) * scale
+    tables[:10, 3:] = 0.0  # unused levels
+    tables[10:20] = tables[:10]  # repeated tables share one computation
+    for criterion in ("entropy", "gini"):
+        scores, pvalues = batch_scores(tables, criterion)
+        reference = [adjusted_gain(t, criterion) for t in tables]
+        np.testing.assert_allclose(scores, reference, atol=1e-12)
+        np.testing.assert_allclose(pvalues, [g_test(t)[2] for t in tables], atol=1e-12)
