@@ -91,7 +91,8 @@ class WeightPrunerCV(WeightPruner):
         Folds run in parallel (joblib).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds ``method="random"``.
+        Seeds ``method="random"``, and the repair's solver where it shuffles
+        (liblinear, saga, SGD) and the model's own ``random_state`` is None.
 
     verbose : int, default=0
         A line per fold and for the choice (0: silent).
@@ -222,8 +223,9 @@ classes_, n_features_in_, feature_names_in_
             and self.structure == "unstructured"
             and type(final_step(self.estimator)).__name__ == "LogisticRegression"
         )
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self._shrinkage = Shrinkage(
-            final_step(self.estimator), self.penalty, n_classes, coupled
+            final_step(self.estimator), self.penalty, n_classes, coupled, seed
         )
         grid = self._shrinkage.grid(self.strengths)
         levels = (

@@ -60,6 +60,10 @@ class Shrinkage:
     coupled : bool
         True when the outputs are repaired jointly (the multinomial
         LogisticRegression with per-output masks), which takes L2 only.
+    seed : int or None
+        ``random_state`` of the repair where the model's own is None (liblinear,
+        saga and SGD shuffle), so the pruner's ``random_state`` makes it
+        reproducible.
 
     Examples
     --------
@@ -74,7 +78,7 @@ class Shrinkage:
     array([10.,  1.])
     """
 
-    def __init__(self, model, penalty, n_classes, coupled):
+    def __init__(self, model, penalty, n_classes, coupled, seed=None):
         name = type(model).__name__
         params = model.get_params()
         self.param = "C" if "C" in params else "alpha" if "alpha" in params else None
@@ -97,7 +101,10 @@ class Shrinkage:
                 f"{', '.join(supported)}; or use penalty='auto'."
             )
         self.penalty = penalty if self.param is not None else None
-        self.settings = settings or {}
+        self.settings = dict(settings or {})
+        # liblinear and saga shuffle: seeded from the pruner unless the model is
+        if seed is not None and params.get("random_state", 0) is None:
+            self.settings["random_state"] = seed
         self.base = None if self.param is None else float(params[self.param])
 
     def grid(self, strengths):
