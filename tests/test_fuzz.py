@@ -266,3 +266,66 @@ def test_layer_pruner_fit_predict_on_random_frames(problem):
     assert set(predicted) <= set(fitted.classes_)
     proba = fitted.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@st.composite
+def _sparse_problems(draw):
+    """A random sparse matrix (CSR or CSC; explicit zeros, NaN, negatives, empty
+    columns) and a class or regression target."""
+    import scipy.sparse as sp
+
+    n = draw(st.integers(2, 40))
+    p = draw(st.integers(1, 12))
+    density = draw(st.floats(0.0, 0.6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    mask = rng.random((n, p)) < density
+    values = draw(
+        st.sampled_from(
+            [
+                lambda m: rng.integers(1, 4, m).astype(float),  # counts
+                lambda m: rng.normal(size=m),  # continuous, negatives
+                lambda m: np.where(rng.random(m) < 0.2, np.nan, rng.random(m)),
+                lambda m: np.where(rng.random(m) < 0.3, 0.0, 1.0),  # explicit zeros
+            ]
+        )
+    )
+    rows, cols = np.nonzero(mask)
+    matrix = sp.csr_matrix((values(len(rows)), (rows, cols)), shape=(n, p))
+    if draw(st.booleans()):
+        matrix = matrix.tocsc()
+    kind = draw(st.sampled_from(["binary", "multiclass", "float"]))
+    if kind == "binary":
+        y = rng.integers(0, 2, n)
+    elif kind == "multiclass":
+        y = rng.integers(0, 4, n)
+    else:
+        y = rng.normal(size=n)
+    return matrix, y
+
+
+@given(_sparse_problems(), st.sampled_from(["entropy", "gini"]))
+def test_feature_pruner_on_random_sparse_matrices(problem, criterion):
+    X, y = problem
+    before = X.copy()
+    pruner = FeaturePruner(criterion, threshold=None, max_features=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pruner.fit(X, y)
+        except (ValueError, TypeError) as error:
+            assert not any(words in str(error) for words in _UNHELPFUL), error
+            return
+    assert X.format == before.format  # unchanged, NaN included
+    assert np.array_equal(X.data, before.data, equal_nan=True)
+    assert np.array_equal(X.indices, before.indices)
+    assert np.isfinite(pruner.scores_).all()
+    assert ((pruner.pvalues_ >= 0) & (pruner.pvalues_ <= 1)).all()
+    out = pruner.transform(X)
+    assert out.format == X.format
+    assert out.shape == (X.shape[0], int(pruner.support_.sum()))
+    # whatever the format, the same scores
+    other = X.tocsr() if X.format == "csc" else X.tocsc()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        again = FeaturePruner(criterion, threshold=None, max_features=0.5).fit(other, y)
+    np.testing.assert_allclose(again.scores_, pruner.scores_, atol=1e-12)
