@@ -297,6 +297,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             return self._fit_dask(X, y, sample_weight, start)
         if sp.issparse(X):
             return self._fit_sparse(X, y, sample_weight, start)
+        self._sparse_edges = None  # dense levels from here on
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
         regression = _is_continuous(y, self.n_bins)
@@ -366,9 +367,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         """
         start = time.perf_counter()
         if sp.issparse(X):
+            return self._partial_fit_sparse(X, y, classes, sample_weight, start)
+        if getattr(self, "_sparse_edges", None) is not None:
             raise TypeError(
-                "partial_fit takes dense chunks; for a sparse X, call fit (its "
-                "tables come from the nonzeros, in time proportional to them)."
+                "This FeaturePruner was fed sparse chunks; a dense chunk cannot be "
+                "added to them (its levels differ). Feed one kind of chunk."
             )
         first = not hasattr(self, "_tables")
         X, y = self._validate_fit_data(X, y, reset=first)
@@ -420,12 +423,51 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         target = plan_target(y, self.n_bins, regression, edge_weights)
         y_codes = target.encode(y)
         with numba_threads(self.n_jobs):
-            self._tables = sparse_tables(
+            self._tables, self._sparse_edges = sparse_tables(
                 X, y_codes, target.n_classes, weights, self.n_bins
             )
         self._plan, self._target = None, target.state()
         self._moments = self._target_moments(y, y_codes, target, weights)
         return self._score(start)
+
+    def _partial_fit_sparse(self, X, y, classes, sample_weight, start):
+        """A sparse chunk: the first fixes each column's nonzero edges."""
+        first = not hasattr(self, "_tables")
+        if not first and getattr(self, "_sparse_edges", None) is None:
+            raise TypeError(
+                "This FeaturePruner was fed dense chunks; a sparse chunk cannot be "
+                "added to them (its levels differ). Feed one kind of chunk."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            reset=first,
+        )
+        y = check_target(y, X.shape[0])
+        weights, edge_weights = self._weights(sample_weight, X)
+        if first:
+            regression = classes is None and _is_continuous(y, self.n_bins)
+            self._check_criterion(regression)
+            target = plan_target(y, self.n_bins, regression, edge_weights, classes)
+        else:
+            target = TargetCoding(**self._target)
+        y_codes = target.encode(y)
+        edges = None if first else self._sparse_edges
+        with numba_threads(self.n_jobs):
+            tables, self._sparse_edges = sparse_tables(
+                X, y_codes, target.n_classes, weights, self.n_bins, edges
+            )
+        self._plan, self._target = None, target.state()
+        self._tables = tables if first else self._tables + tables
+        moments = self._target_moments(y, y_codes, target, weights)
+        self._moments = (
+            moments if first or moments is None else add_moments(self._moments, moments)
+        )
+        return self._score(start, report_level=2)
 
     def _fit_dask(self, X, y, sample_weight, start):
         """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
@@ -440,6 +482,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 "criterion='entropy' or 'gini', or compute X into memory."
             )
         validate_data(self, validation_view(X), skip_check_array=True)
+        self._sparse_edges = None
         with numba_threads(self.n_jobs):
             plan, target, self._tables = dask_tables(
                 X,

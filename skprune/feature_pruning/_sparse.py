@@ -20,20 +20,25 @@ from scipy.special import chdtrc
 from skprune.feature_pruning._criteria import _expected_mutual_information_nats
 
 
-def sparse_tables(X, y_codes, n_classes, weights, n_bins):
-    """Contingency tables of every column of sparse ``X``: shape (p, m + 2, k).
+def sparse_tables(X, y_codes, n_classes, weights, n_bins, edges=None):
+    """Contingency tables of every column of sparse ``X``: shape (p, m + 2, k),
+    and the edges of its nonzero levels, shape (p, m).
 
     Level 0 is zero, levels ``1 .. m`` the nonzero values (or their quantile
     bins), level ``m + 1`` NaN, where ``m`` is ``n_bins - 1`` or, if smaller, the
     most nonzeros any column has (a vocabulary of rare words needs few levels).
+    Given ``edges`` (from a first chunk), they are used as they are, so tables of
+    later chunks add up.
     """
     X = sp.csc_matrix(X)  # a copy of data + indices at most
     X.sort_indices()
     data = np.asarray(X.data, dtype=np.float64)
     totals = np.bincount(y_codes, weights, minlength=n_classes)
-    most = int(np.diff(X.indptr).max()) if X.shape[1] else 0
-    n_levels = max(1, min(n_bins - 1, most))
-    tables = np.zeros((X.shape[1], n_levels + 2, n_classes))
+    given = edges is not None
+    if not given:
+        most = int(np.diff(X.indptr).max()) if X.shape[1] else 0
+        edges = np.full((X.shape[1], max(1, min(n_bins - 1, most))), np.inf)
+    tables = np.zeros((X.shape[1], edges.shape[1] + 2, n_classes))
     _count(
         X.indptr.astype(np.int64),
         X.indices,
@@ -41,21 +46,26 @@ def sparse_tables(X, y_codes, n_classes, weights, n_bins):
         y_codes.astype(np.int64),
         np.asarray(weights, dtype=np.float64),
         totals,
-        n_levels,
+        edges,
+        given,
         tables,
     )
-    return tables
+    return tables, edges
 
 
 @njit(parallel=True, cache=True)
-def _count(indptr, indices, data, y_codes, weights, totals, n_levels, tables):
+def _count(indptr, indices, data, y_codes, weights, totals, edges, given, tables):
+    n_levels = edges.shape[1]
     nan_level = n_levels + 1
     for j in prange(indptr.shape[0] - 1):
         start, stop = indptr[j], indptr[j + 1]
-        values = data[start:stop]
-        row_weights = weights[indices[start:stop]]
-        keep = (values != 0.0) & ~np.isnan(values) & (row_weights > 0)
-        edges = _edges(values[keep], row_weights[keep], n_levels)
+        if not given:
+            values = data[start:stop]
+            row_weights = weights[indices[start:stop]]
+            keep = (values != 0.0) & ~np.isnan(values) & (row_weights > 0)
+            found = _edges(values[keep], row_weights[keep], n_levels)
+            edges[j, : found.shape[0]] = found
+        column_edges = edges[j]
         for position in range(start, stop):
             value = data[position]
             row = indices[position]
@@ -64,7 +74,8 @@ def _count(indptr, indices, data, y_codes, weights, totals, n_levels, tables):
             if value != value:
                 level = nan_level
             else:
-                level = np.searchsorted(edges, value, side="left") + 1
+                level = np.searchsorted(column_edges, value, side="left") + 1
+                level = min(level, n_levels)  # past the last edge: the last bin
             tables[j, level, y_codes[row]] += weights[row]
         for k in range(totals.shape[0]):
             nonzero = 0.0

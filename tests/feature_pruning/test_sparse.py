@@ -83,12 +83,28 @@ def test_ranking_agrees_with_chi2_on_text_like_counts():
     assert ours == theirs == set(range(5))
 
 
+def test_sparse_chunks_add_up_to_fit(counts):
+    X, y = counts
+    # values 0, 1, 2 only: the first chunk sees them all, so its levels (fixed, as
+    # for dense chunks) are every chunk's
+    X = np.minimum(X, 2.0)
+    whole = FeaturePruner(threshold=None).fit(sp.csr_matrix(X), y)
+    chunked = FeaturePruner(threshold=None)
+    for start in range(0, len(y), 1000):
+        rows = slice(start, start + 1000)
+        chunked.partial_fit(sp.csc_matrix(X[rows]), y[rows], classes=[0, 1])
+    np.testing.assert_allclose(chunked.scores_, whole.scores_, atol=1e-12)
+    np.testing.assert_array_equal(chunked.support_, whole.support_)
+
+
 def test_sparse_refusals_name_the_problem(counts):
     X, y = counts
     with pytest.raises(TypeError, match="sparse"):
         FeaturePruner(redundancy="mrmr").fit(sp.csr_matrix(X), y)
-    with pytest.raises(TypeError, match="sparse"):
-        FeaturePruner().partial_fit(sp.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="sparse chunks"):
+        FeaturePruner().partial_fit(sp.csr_matrix(X), y).partial_fit(X, y)
+    with pytest.raises(TypeError, match="dense chunks"):
+        FeaturePruner().partial_fit(X, y).partial_fit(sp.csr_matrix(X), y)
 
 
 @pytest.mark.parametrize("scale", [1e-200, 1.0, 1e20])
