@@ -407,28 +407,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 "compare columns row by row, which a sparse matrix would have to "
                 "densify. Use redundancy=None, or a dense X."
             )
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-            reset=True,
-        )
-        y = check_target(y, X.shape[0])
-        weights, edge_weights = self._weights(sample_weight, X)
-        regression = _is_continuous(y, self.n_bins)
-        self._check_criterion(regression)
-        target = plan_target(y, self.n_bins, regression, edge_weights)
-        y_codes = target.encode(y)
-        with numba_threads(self.n_jobs):
-            self._tables, self._sparse_edges = sparse_tables(
-                X, y_codes, target.n_classes, weights, self.n_bins
-            )
-        self._plan, self._target = None, target.state()
-        self._moments = self._target_moments(y, y_codes, target, weights)
-        return self._score(start)
+        return self._add_sparse(X, y, None, sample_weight, start, first=True)
 
     def _partial_fit_sparse(self, X, y, classes, sample_weight, start):
         """A sparse chunk: the first fixes each column's nonzero edges."""
@@ -438,6 +417,10 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 "This FeaturePruner was fed dense chunks; a sparse chunk cannot be "
                 "added to them (its levels differ). Feed one kind of chunk."
             )
+        return self._add_sparse(X, y, classes, sample_weight, start, first, 2)
+
+    def _add_sparse(self, X, y, classes, sample_weight, start, first, report_level=1):
+        """Count a sparse ``X`` into new tables (``first``) or onto the kept ones."""
         X, y = validate_data(
             self,
             X,
@@ -467,7 +450,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         self._moments = (
             moments if first or moments is None else add_moments(self._moments, moments)
         )
-        return self._score(start, report_level=2)
+        return self._score(start, report_level=report_level)
 
     def _fit_dask(self, X, y, sample_weight, start):
         """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
