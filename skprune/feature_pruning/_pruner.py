@@ -28,6 +28,7 @@ from skprune.feature_pruning._binning import (
 from skprune.feature_pruning._criteria import (
     adjusted_gain,
     adjusted_variance_reduction,
+    batch_variance_scores,
     f_test,
     g_test,
 )
@@ -538,7 +539,13 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         A fit reports at ``verbose=1``; each chunk of a stream only at 2.
         """
         tables = self._tables
-        if self.criterion == "variance":
+        if self.criterion == "variance" and (
+            isinstance(tables, np.ndarray) or _paddable(tables)
+        ):
+            means, total_ss = moment_summary(self._moments)
+            padded = tables if isinstance(tables, np.ndarray) else _padded(tables)
+            self.scores_, self.pvalues_ = batch_variance_scores(padded, means, total_ss)
+        elif self.criterion == "variance":
             means, total_ss = moment_summary(self._moments)
             self.scores_ = np.array(
                 [adjusted_variance_reduction(t, means, total_ss) for t in tables]

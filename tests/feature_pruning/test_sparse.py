@@ -121,3 +121,13 @@ def test_compiled_scores_match_the_reference_at_any_weight_scale(scale):
         reference = [adjusted_gain(t, criterion) for t in tables]
         np.testing.assert_allclose(scores, reference, atol=1e-12)
         np.testing.assert_allclose(pvalues, [g_test(t)[2] for t in tables], atol=1e-12)
+
+
+def test_variance_criterion_on_sparse_counts_equals_the_dense_path(counts):
+    X, _ = counts
+    y = X[:, 0] * 2.0 + np.random.default_rng(5).normal(size=len(X))  # regression
+    dense = FeaturePruner("variance", threshold=None).fit(X, y)
+    sparse = FeaturePruner("variance", threshold=None).fit(sp.csc_matrix(X), y)
+    np.testing.assert_allclose(sparse.scores_, dense.scores_, atol=1e-12)
+    np.testing.assert_allclose(sparse.pvalues_, dense.pvalues_, atol=1e-10)
+    assert sparse.selection_order_[0] == 0
