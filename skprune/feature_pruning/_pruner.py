@@ -97,12 +97,16 @@ def _streamable(pruner):
     return pruner.redundancy is None
 
 
-# tables with at most this many levels are scored together, padded to one shape
-_PADDED_LEVELS = 256
+# tables are scored together, padded to one shape, while padding at most
+# quadruples their size (one high-cardinality column among many would blow it up)
+_PADDING_FACTOR = 4
 
 
 def _paddable(tables):
-    return len(tables) > 0 and max(t.shape[0] for t in tables) <= _PADDED_LEVELS
+    if len(tables) == 0:
+        return False
+    padded = len(tables) * max(t.shape[0] for t in tables) * tables[0].shape[1]
+    return padded <= _PADDING_FACTOR * sum(t.size for t in tables) + 100_000
 
 
 def _padded(tables):

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from skprune.layer_pruning._hooks import run_hooked
+from skprune.layer_pruning._splice import remove_unit
 
 
 def n_parameters(module):
@@ -65,8 +66,6 @@ def cost(module, example, kind):
 
 def unit_savings(module, units, calibration, kind):
     """``{unit name: cost saved by removing it}`` (a bridge's new layer counted)."""
-    from skprune.layer_pruning._splice import remove_unit
-
     before = cost(module, calibration, kind)
     savings = {}
     for unit in units:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from skprune.layer_pruning._hooks import run_hooked
+from skprune.layer_pruning._units import conv_padding
 
 
 def _parent(module, name):
@@ -89,8 +90,6 @@ def conv_bridge(layer, target, inputs, targets, generator=None):
     ``_MAX_PATCHES``) input patches. It loses ``layer``'s share of the receptive
     field, which healing makes up for.
     """
-    from skprune.layer_pruning._units import conv_padding
-
     one_d = isinstance(layer, nn.Conv1d)
     if one_d:  # as 2-d convolutions of height 1
         inputs, targets = inputs.unsqueeze(2), targets.unsqueeze(2)
