@@ -22,61 +22,73 @@ mRMR implementations rank constant noise columns first cannot happen here).
 import numpy as np
 from scipy.special import chdtrc
 
-from skprune.feature_pruning._criteria import adjusted_gain, g_statistic, g_test
+from skprune.feature_pruning._criteria import g_statistic, g_test
+from skprune.feature_pruning._sparse import batch_scores
 from skprune.utils._progress import QUIET
 
-
-def _pair_table(codes, n_levels, f, g, weights):
-    """Contingency table of column ``f`` (rows) against column ``g`` (columns)."""
-    flat = np.bincount(
-        codes[f].astype(np.int64) * n_levels[g] + codes[g],
-        weights=weights,
-        minlength=n_levels[f] * n_levels[g],
-    )
-    return flat.reshape(n_levels[f], n_levels[g])
+_CHUNK = 1 << 23  # level codes indexed at once (64 MiB of int64)
 
 
 class PairScores:
-    """Gains between pairs of discrete columns and the target, computed once each.
+    """Gains between discrete columns and the target, many columns at a time.
 
     ``codes`` (n_features, n_samples) are the columns' level codes, ``tables`` the
-    columns' contingency tables against the target codes ``y``.
+    columns' contingency tables against the target codes ``y``. Every method that
+    scores a set of candidates builds their tables in one ``bincount`` and scores
+    them in one compiled pass (:func:`batch_scores`), so a greedy step costs a few
+    vectorised passes over the data, not one Python call per pair.
     """
 
     def __init__(self, codes, n_levels, tables, y, weights, criterion):
         self.codes, self.n_levels, self.tables = codes, n_levels, tables
         self.y, self.weights, self.criterion = y, weights, criterion
-        self._joint, self._marginal = {}, {}
+        self.n_classes = tables[0].shape[1]
 
-    def redundancy(self, s, f):
-        """Adjusted gain of the selected column ``s`` about the candidate ``f``."""
-        table = _pair_table(self.codes, self.n_levels, s, f, self.weights)
-        return adjusted_gain(table, self.criterion)
+    def crossed(self, candidates, by, n_by):
+        """Tables (candidates, levels, ``n_by``) of each candidate's levels against
+        the codes ``by`` (zero rows pad columns with fewer levels)."""
+        candidates = np.asarray(candidates, dtype=np.intp)
+        width = int(self.n_levels[candidates].max())
+        out = np.empty((len(candidates), width * n_by))
+        step = max(1, _CHUNK // max(len(by), 1))
+        for lo in range(0, len(candidates), step):
+            part = candidates[lo : lo + step]
+            index = self.codes[part].astype(np.int64) * n_by + by
+            index += (np.arange(len(part)) * (width * n_by))[:, None]
+            weights = None if self.weights is None else np.tile(self.weights, len(part))
+            out[lo : lo + len(part)] = np.bincount(
+                index.ravel(), weights=weights, minlength=len(part) * width * n_by
+            ).reshape(len(part), -1)
+        return out.reshape(len(candidates), width, n_by)
 
-    def joint(self, f, g):
-        """(adjusted gain, Williams-corrected G, dof, raw G) of the pair about ``y``."""
-        key = (min(f, g), max(f, g))
-        if key not in self._joint:
-            f, g = key
-            pair = self.codes[f].astype(np.int64) * self.n_levels[g] + self.codes[g]
-            n_classes = self.tables[0].shape[1]
-            flat = np.bincount(
-                pair * n_classes + self.y,
-                weights=self.weights,
-                minlength=self.n_levels[f] * self.n_levels[g] * n_classes,
-            )
-            table = flat.reshape(-1, n_classes)
-            statistic, dof, _ = g_test(table)
-            raw, _ = g_statistic(table)
-            gain = adjusted_gain(table, self.criterion)
-            self._joint[key] = (gain, statistic, dof, raw)
-        return self._joint[key]
+    def redundancy(self, s, candidates):
+        """Adjusted gain of each candidate about the selected column ``s``, and
+        which candidates are copies of ``s`` (their levels map one-to-one)."""
+        tables = self.crossed(candidates, self.codes[s], self.n_levels[s])
+        return batch_scores(tables, self.criterion)[0], _copies(tables)
 
-    def marginal(self, f):
-        """(raw G statistic, dof) of column ``f`` alone about ``y``."""
-        if f not in self._marginal:
-            self._marginal[f] = g_statistic(self.tables[f])
-        return self._marginal[f]
+    def joint_gains(self, s, candidates):
+        """Adjusted gain of each pair ``(candidate, s)`` about ``y``, and which
+        candidates are copies of ``s``."""
+        by = self.codes[s].astype(np.int64) * self.n_classes + self.y
+        tables = self.crossed(candidates, by, self.n_levels[s] * self.n_classes)
+        gains = batch_scores(
+            tables.reshape(len(tables), -1, self.n_classes), self.criterion
+        )[0]
+        shape = (len(tables), tables.shape[1], self.n_levels[s], self.n_classes)
+        return gains, _copies(tables.reshape(shape).sum(axis=3))
+
+    def joint_test(self, f, g):
+        """(Williams-corrected G, dof, raw G) of the pair ``(f, g)`` about ``y``."""
+        pair = self.codes[f].astype(np.int64) * self.n_levels[g] + self.codes[g]
+        flat = np.bincount(
+            pair * self.n_classes + self.y,
+            weights=self.weights,
+            minlength=self.n_levels[f] * self.n_levels[g] * self.n_classes,
+        )
+        table = flat.reshape(-1, self.n_classes)
+        statistic, dof, _ = g_test(table)
+        return statistic, dof, g_statistic(table)[0]
 
     def conditional_test(self, f, given):
         """Mean over ``given`` of the G-test that ``f`` adds information about ``y``.
@@ -84,9 +96,22 @@ class PairScores:
         ``G((f, s); y) - G(s; y) = 2 n I(f; y | s)`` is the conditional G statistic,
         with the difference of the degrees of freedom. Returns its p-value.
         """
-        stats = [self.joint(f, s)[3] - self.marginal(s)[0] for s in given]
-        dofs = [self.joint(f, s)[2] - self.marginal(s)[1] for s in given]
+        stats, dofs = [], []
+        for s in given:
+            _, dof, raw = self.joint_test(f, s)
+            alone, alone_dof = g_statistic(self.tables[s])
+            stats.append(raw - alone)
+            dofs.append(dof - alone_dof)
         return chdtrc(max(np.mean(dofs), 1.0), max(np.mean(stats), 0.0))
+
+
+def _copies(tables):
+    """Whether each (levels x levels) table pairs its row and column levels one to
+    one: the two columns are the same partition of the rows (a copy, as binned)."""
+    nonzero = tables > 0
+    return (nonzero.sum(axis=1) <= 1).all(axis=1) & (nonzero.sum(axis=2) <= 1).all(
+        axis=1
+    )
 
 
 def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
@@ -96,48 +121,57 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
     redundant selected column (conditional G-test at level ``alpha`` over the
     number of candidates; a copy adds exactly none) is redundant. With ``alpha``
     it is dropped; with ``alpha=None`` (a count was asked for, not a test) it is
-    only put back, behind every candidate that is not redundant, so ``limit``
-    columns are returned whenever there are that many candidates.
+    only put back, behind every candidate that is not redundant (copies last), so
+    ``limit`` columns are returned whenever there are that many candidates.
     """
-    remaining = list(candidates)
+    remaining = np.asarray(candidates, dtype=np.intp)
     selected, deferred = [], []
     total = np.zeros(len(relevance))
-    nearest = {}
-    level = (0.05 if alpha is None else alpha) / max(len(candidates), 1)
-    while remaining and len(selected) < limit:
+    nearest_gain = np.full(len(relevance), -np.inf)
+    nearest = np.full(len(relevance), -1)
+    copy = np.zeros(len(relevance), dtype=bool)
+    level = (0.05 if alpha is None else alpha) / max(len(remaining), 1)
+    while len(remaining) and len(selected) < limit:
         merit = relevance[remaining]
         if selected:
             merit = merit - total[remaining] / len(selected)
-        chosen = remaining.pop(int(np.argmax(merit)))
-        if selected:
-            pvalue = pairs.conditional_test(chosen, [nearest[chosen][1]])
-            if pvalue > level:
-                deferred.append(chosen)
-                continue
+        best = int(np.argmax(merit))
+        chosen = int(remaining[best])
+        remaining = np.delete(remaining, best)
+        if selected and (
+            copy[chosen] or pairs.conditional_test(chosen, [nearest[chosen]]) > level
+        ):
+            deferred.append(chosen)
+            continue
         selected.append(chosen)
         bar.update()
-        for g in remaining:
-            redundancy = pairs.redundancy(chosen, g)
-            total[g] += redundancy
-            if g not in nearest or redundancy > nearest[g][0]:
-                nearest[g] = (redundancy, chosen)
+        if len(remaining):
+            gains, copies = pairs.redundancy(chosen, remaining)
+            total[remaining] += gains
+            closer = gains > nearest_gain[remaining]
+            nearest_gain[remaining[closer]] = gains[closer]
+            nearest[remaining[closer]] = chosen
+            copy[remaining[copies]] = True
     if alpha is None:
+        deferred.sort(key=lambda f: copy[f])  # stable: copies go last
         selected += deferred[: limit - len(selected)]
     return selected
 
 
 def _best_pair(pairs, remaining, alpha):
-    """The column of the best pair that tells more alone, or None if the pair's
-    joint test fails at ``alpha`` over the number of pairs."""
-    best_pair = max(
-        ((f, g) for i, f in enumerate(remaining) for g in remaining[i + 1 :]),
-        key=lambda pair: pairs.joint(*pair)[0],
-    )
-    pair_gain, pair_statistic, pair_dof, _ = pairs.joint(*best_pair)
+    """The best pair of columns about ``y``, or None if its joint test fails at
+    ``alpha`` over the number of pairs. One batched pass per column."""
+    best, best_gain = None, -np.inf
+    for i, f in enumerate(remaining[:-1]):
+        gains = pairs.joint_gains(f, remaining[i + 1 :])[0]
+        j = int(np.argmax(gains))
+        if gains[j] > best_gain:
+            best, best_gain = (int(f), int(remaining[i + 1 + j])), gains[j]
+    statistic, dof, _ = pairs.joint_test(*best)
     n_pairs = len(remaining) * (len(remaining) - 1) / 2
-    if not pair_gain > 0 or chdtrc(pair_dof, pair_statistic) > alpha / n_pairs:
+    if not best_gain > 0 or chdtrc(dof, statistic) > alpha / n_pairs:
         return None
-    return best_pair
+    return best
 
 
 def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None, bar=QUIET):
@@ -149,36 +183,46 @@ def jmi_order(pairs, relevance, candidates, limit, alpha, seed=None, bar=QUIET):
     With ``alpha``, each new column must pass the conditional G-test, on average
     over the selected columns, at level ``alpha`` over the number of candidates,
     and selection stops when the best mean added gain is not positive. With
-    ``alpha=None`` selection goes on to ``limit`` columns. Each step costs one
-    joint table per (candidate, selected) pair: ``O(n p k)`` in all.
+    ``alpha=None`` selection goes on to ``limit`` columns. A copy of a selected
+    column (the same partition of the rows) is never chosen beside it while
+    anything else is left. Each step scores every candidate against the column
+    chosen last, in one batched pass: ``O(n p k)`` in all.
     """
-    remaining = list(candidates)
-    if not remaining:
+    remaining = np.asarray(candidates, dtype=np.intp)
+    if not len(remaining):
         return []
     if seed is None and alpha is not None:
         if len(remaining) < 2:
-            return [f for f in remaining if relevance[f] > 0][:limit]
+            return [int(f) for f in remaining if relevance[f] > 0][:limit]
         pair = _best_pair(pairs, remaining, alpha)
         if pair is None:
             return []
         seed = max(pair, key=lambda f: relevance[f])
     if seed is None:
-        seed = max(remaining, key=lambda f: relevance[f])
-    selected = [seed]
-    remaining.remove(seed)
+        seed = remaining[np.argmax(relevance[remaining])]
+    selected = [int(seed)]
+    remaining = remaining[remaining != seed]
     bar.update()
-    while remaining and len(selected) < limit:
-        gains = [
-            np.mean([pairs.joint(f, s)[0] - relevance[s] for s in selected])
-            for f in remaining
-        ]
-        best = int(np.argmax(gains))
+    total = np.zeros(len(relevance))
+    copy = np.zeros(len(relevance), dtype=bool)
+    while len(remaining) and len(selected) < limit:
+        last = selected[-1]
+        gains, copies = pairs.joint_gains(last, remaining)
+        total[remaining] += gains - relevance[last]
+        copy[remaining[copies]] = True
+        merit = np.where(copy[remaining], -np.inf, total[remaining] / len(selected))
+        best = int(np.argmax(merit))
+        if merit[best] == -np.inf:  # only copies are left
+            break
         if alpha is not None:
-            if not gains[best] > 0:
+            if not merit[best] > 0:
                 break
             pvalue = pairs.conditional_test(remaining[best], selected)
             if pvalue > alpha / len(candidates):
                 break
-        selected.append(remaining.pop(best))
+        selected.append(int(remaining[best]))
+        remaining = np.delete(remaining, best)
         bar.update()
+    if alpha is None and len(selected) < limit:
+        selected += [int(f) for f in remaining][: limit - len(selected)]
     return selected

@@ -342,9 +342,43 @@ def test_max_features_k_gives_k_columns_in_every_mode(redundancy, criterion, k):
     ).fit(X, y)
     assert pruner.support_.sum() == k
     assert len(set(pruner.selection_order_)) == k
-    if redundancy == "mrmr":  # an exact copy is never kept beside its original
+    if redundancy is not None:  # an exact copy is never kept beside its original
         kept = set(pruner.selection_order_)
         assert len(kept & {0, 127, 129}) <= 1 and len(kept & {1, 128}) <= 1
+
+
+@pytest.mark.parametrize("redundancy", ["mrmr", "jmi"])
+def test_copies_come_last_when_k_needs_them(redundancy):
+    X, y = _informative_data(n_features=4, n_informative=2)
+    X = np.column_stack([X, X[:, 0] * 3 + 1, X[:, 1]])  # 4, 5 copy columns 0, 1
+    pruner = FeaturePruner(redundancy=redundancy, threshold=None, max_features=6)
+    order = list(pruner.fit(X, y).selection_order_)
+    assert sorted(order) == list(range(6))
+    assert len(set(order[:4]) & {0, 4}) == 1 and len(set(order[:4]) & {1, 5}) == 1
+
+
+def test_pair_tables_match_one_at_a_time():
+    from skprune.feature_pruning._binning import find_levels, level_codes
+    from skprune.feature_pruning._criteria import adjusted_gain
+    from skprune.feature_pruning._redundancy import PairScores
+
+    X, y = _informative_data(n_samples=300, n_features=5)
+    levels = find_levels(X, 4)
+    codes, n_levels = level_codes(levels)
+    tables = [np.zeros((n, 2)) for n in n_levels]
+    for j, t in enumerate(tables):
+        np.add.at(t, (codes[j], y), 1.0)
+    pairs = PairScores(codes, n_levels, tables, y, None, "entropy")
+    gains, copies = pairs.joint_gains(0, np.array([1, 2, 3]))
+    for g, f in zip(gains, [1, 2, 3]):
+        joint = np.zeros((n_levels[f] * n_levels[0], 2))
+        np.add.at(joint, (codes[f] * n_levels[0] + codes[0], y), 1.0)
+        assert g == pytest.approx(adjusted_gain(joint))
+    redundancy, _ = pairs.redundancy(0, np.array([0, 1]))
+    cross = np.zeros((n_levels[1], n_levels[0]))
+    np.add.at(cross, (codes[1], codes[0]), 1.0)
+    assert redundancy[1] == pytest.approx(adjusted_gain(cross))
+    assert not copies.any() and pairs.redundancy(0, np.array([0]))[1].all()
 
 
 def test_auto_jmi_does_not_collapse_on_small_data():
