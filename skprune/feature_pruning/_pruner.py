@@ -146,8 +146,8 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         trees split on), minus its chance expectation ``(L - 1) / (n - 1)``, with
         an F-test for ``threshold="auto"``. It tracks the ``R^2`` a model can get
         from the column, where information gain also rewards columns that change
-        the shape of the target's distribution but not its mean. Not with
-        ``redundancy`` nor dask input.
+        the shape of the target's distribution but not its mean. Not with dask
+        input.
 
     threshold : "auto", float, str or None, default="auto"
         Which columns are kept. ``"auto"`` keeps those whose dependence on the target
@@ -166,12 +166,18 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         value. More bins resolve finer dependence but need more samples per bin.
 
     redundancy : {"mrmr", "jmi"} or None, default=None
-        Also weigh the columns against each other. ``"mrmr"`` selects greedily by
-        relevance minus mean redundancy with the columns already chosen, so
-        near-copies are not all kept. ``"jmi"`` selects by joint information with
-        the chosen columns, so columns informative only together (XOR-like) are
-        found; with ``threshold="auto"`` or ``None`` it considers every column and
-        stops when the next one adds no significant information.
+        Also weigh the columns against each other, greedily. ``"mrmr"`` takes the
+        column whose relevance times ``1 - redundancy`` is largest, redundancy
+        being the largest share of an already chosen column that it tells (so
+        near-copies are not all kept). ``"jmi"`` takes the column with the most
+        joint gain about the target next to the chosen ones, so columns
+        informative only together (XOR-like) are found; with
+        ``threshold="auto"`` or ``None`` it considers every column. An exact copy
+        of a chosen column (the same partition of the rows) is never kept beside
+        it unless ``max_features`` cannot be reached otherwise. Under
+        ``threshold="auto"`` selection stops when the next column adds no
+        significant information; with ``threshold=None`` and ``max_features=k``,
+        exactly ``k`` columns are returned.
 
     alpha : float, default=0.05
         Significance level of the ``threshold="auto"`` tests (family-wise), and of
@@ -329,11 +335,6 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 "criterion='variance' scores columns against a regression target "
                 "(the share of its variance they explain); y holds classes. Use "
                 "criterion='entropy' or 'gini'."
-            )
-        if self.redundancy is not None:
-            raise ValueError(
-                f"criterion='variance' has no redundancy mode; use redundancy=None, "
-                f"or criterion='entropy' with redundancy={self.redundancy!r}."
             )
 
     @available_if(_streamable)
@@ -614,8 +615,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         passing = by_score[self._threshold_mask()[by_score]]
         if self.redundancy is None:
             return passing[:limit]
+        moments = None
+        if self.criterion == "variance":
+            moments = moment_summary(self._moments)
         pairs = PairScores(
-            *level_codes(levels), tables, y_codes, weights, self.criterion
+            *level_codes(levels), tables, y_codes, weights, self.criterion, moments
         )
         # significance tests decide only under "auto"; otherwise a count is asked
         alpha = self.alpha if self.threshold == "auto" else None

@@ -374,11 +374,12 @@ def test_pair_tables_match_one_at_a_time():
         joint = np.zeros((n_levels[f] * n_levels[0], 2))
         np.add.at(joint, (codes[f] * n_levels[0] + codes[0], y), 1.0)
         assert g == pytest.approx(adjusted_gain(joint))
-    redundancy, _ = pairs.redundancy(0, np.array([0, 1]))
+    share, copy = pairs.redundancy(0, np.array([0, 1]))
     cross = np.zeros((n_levels[1], n_levels[0]))
     np.add.at(cross, (codes[1], codes[0]), 1.0)
-    assert redundancy[1] == pytest.approx(adjusted_gain(cross))
-    assert not copies.any() and pairs.redundancy(0, np.array([0]))[1].all()
+    own = np.diag(np.bincount(codes[0], minlength=n_levels[0]).astype(float))
+    assert share[1] == pytest.approx(adjusted_gain(cross) / adjusted_gain(own))
+    assert share[0] == 1.0 and copy[0] and not copy[1] and not copies.any()
 
 
 def test_auto_jmi_does_not_collapse_on_small_data():

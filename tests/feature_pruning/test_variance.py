@@ -81,5 +81,19 @@ def test_variance_errors_name_the_problem():
     X, y = load_diabetes(return_X_y=True)
     with pytest.raises(ValueError, match="regression target"):
         FeaturePruner("variance").fit(X, (y > 140).astype(int))
-    with pytest.raises(ValueError, match="no redundancy mode"):
-        FeaturePruner("variance", redundancy="mrmr").fit(X, y)
+
+
+@pytest.mark.parametrize("redundancy", ["mrmr", "jmi"])
+def test_variance_redundancy_drops_copies_and_keeps_k(redundancy):
+    X, y = load_diabetes(return_X_y=True)
+    X = np.column_stack([X, 2 * X[:, 2] + 1, X[:, 8]])  # 10, 11 copy bmi, s5
+    plain = FeaturePruner("variance", threshold=None, max_features=4).fit(X, y)
+    assert {2, 10} <= set(plain.selection_order_)  # ranking keeps both copies
+    pruner = FeaturePruner(
+        "variance", redundancy=redundancy, threshold=None, max_features=4
+    ).fit(X, y)
+    kept = set(pruner.selection_order_)
+    assert len(kept) == 4
+    assert len(kept & {2, 10}) == 1 and len(kept & {8, 11}) == 1
+    auto = FeaturePruner("variance", redundancy=redundancy).fit(X, y)
+    assert 1 <= len(auto.selection_order_) < 12
