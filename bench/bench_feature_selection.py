@@ -64,7 +64,10 @@ TABLES = {
     "ames": ("modeldata", "ames", "Sale_Price", "regression", []),
     "STAR": ("AER", "STAR", "read3", "regression", []),
     "hotel_rates": (
-        "modeldata", "hotel_rates", "avg_price_per_room", "regression",
+        "modeldata",
+        "hotel_rates",
+        "avg_price_per_room",
+        "regression",
         ["arrival_date"],
     ),
 }
@@ -163,8 +166,11 @@ def selectors(task):
         if not regression:
             target = target.astype("category").cat.codes
         selector = MRMR(
-            method="MIQ", max_features=k, regression=regression,
-            discrete_features=np.array(discrete), random_state=0,
+            method="MIQ",
+            max_features=k,
+            regression=regression,
+            discrete_features=np.array(discrete),
+            random_state=0,
         )
         selector.fit(X, target)
         kept = [c for c in X.columns if c not in selector.features_to_drop_]
@@ -227,8 +233,7 @@ def score(task, model, X_test, y_test):
         return r2_score(y_test, model.predict(X_test))
     if task == "binary":
         column = list(model.classes_).index(np.unique(y_test)[-1])
-        return roc_auc_score(y_test, model.predict_proba(X_test)[:, column], average=None) \
-            if len(np.unique(y_test)) == 2 else np.nan
+        return roc_auc_score(y_test, model.predict_proba(X_test)[:, column])
     return accuracy_score(y_test, model.predict(X_test))
 
 
@@ -242,7 +247,7 @@ def run_table(name, n_splits, only):
         if task == "regression"
         else StratifiedKFold(n_splits, shuffle=True, random_state=0)
     )
-    results, seconds = {}, {s: 0.0 for s in chosen}
+    results, seconds = {}, dict.fromkeys(chosen, 0.0)
     ks = [k for k in K if k < frame.shape[1]]  # keeping every column ties
     for train, test in splitter.split(frame, y if task != "regression" else None):
         train_frame, test_frame = frame.iloc[train], frame.iloc[test]
@@ -281,18 +286,21 @@ def main():
     table = frame.unstack("selector")
     # regression tables add the variance rows: rank only what every table has
     shared = [c for c in table.columns if table[c].notna().all()]
-    ranks = table[shared].apply(lambda row: pd.Series(
-        rankdata(-row.to_numpy()), index=row.index), axis=1)
+    ranks = table[shared].apply(
+        lambda row: pd.Series(rankdata(-row.to_numpy()), index=row.index), axis=1
+    )
     pd.set_option("display.width", 250, "display.max_columns", 20)
     print("\nmean CV score per table (over k and models):")
     print(table.groupby("table").mean().round(4).T.to_string())
     print("\nmean rank per table:")
     print(ranks.groupby("table").mean().round(2).T.to_string())
     print("\nmean rank over tables x k x models (1 = best):")
-    summary = pd.DataFrame({
-        "mean rank": ranks.mean(),
-        "selection s (all folds)": pd.Series(seconds),
-    }).sort_values("mean rank")
+    summary = pd.DataFrame(
+        {
+            "mean rank": ranks.mean(),
+            "selection s (all folds)": pd.Series(seconds),
+        }
+    ).sort_values("mean rank")
     print(summary.round(2).to_string())
 
 

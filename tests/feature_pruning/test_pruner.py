@@ -370,7 +370,7 @@ def test_pair_tables_match_one_at_a_time():
         np.add.at(t, (codes[j], y), 1.0)
     pairs = PairScores(codes, n_levels, tables, y, None, "entropy")
     gains, copies = pairs.joint_gains(0, np.array([1, 2, 3]))
-    for g, f in zip(gains, [1, 2, 3]):
+    for g, f in zip(gains, [1, 2, 3], strict=True):
         joint = np.zeros((n_levels[f] * n_levels[0], 2))
         np.add.at(joint, (codes[f] * n_levels[0] + codes[0], y), 1.0)
         assert g == pytest.approx(adjusted_gain(joint))
