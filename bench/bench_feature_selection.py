@@ -254,6 +254,7 @@ def run_table(name, n_splits, only):
         for selector, select in chosen.items():
             start = time.perf_counter()
             order = select(train_frame, y[train], max(ks))
+            assert len(order) == max(ks), f"{selector} returned {len(order)} columns"
             seconds[selector] += time.perf_counter() - start
             for k in ks:
                 columns = list(order[:k])

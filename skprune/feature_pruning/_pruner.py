@@ -154,7 +154,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         is significant under a G-test at level ``alpha``, with Holm's correction for
         the number of columns. A float keeps ``scores_ >= threshold``; ``"mean"``,
         ``"median"`` or a scaled form such as ``"1.5*mean"`` use that statistic of
-        ``scores_``. ``None`` applies no threshold.
+        ``scores_``. ``None`` (or ``-inf``) applies no threshold: with
+        ``max_features=k`` exactly ``k`` columns are kept, in every redundancy
+        mode, and no significance test is run. Significance tests decide only
+        under ``"auto"``; if no column passes, the best-scoring one is kept with a
+        warning (an empty selection would break the next Pipeline step).
 
     max_features : int, float or None, default=None
         The most columns kept: an int, or a fraction in (0, 1] of the columns
@@ -246,7 +250,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         "threshold": [
             StrOptions({"auto"}),
             str,
-            Interval(Real, None, None, closed="neither"),
+            Interval(Real, None, None, closed="both"),  # -inf: keep every column
             None,
         ],
         "max_features": [

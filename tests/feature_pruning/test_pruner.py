@@ -347,6 +347,16 @@ def test_max_features_k_gives_k_columns_in_every_mode(redundancy, criterion, k):
         assert len(kept & {0, 127, 129}) <= 1 and len(kept & {1, 128}) <= 1
 
 
+@pytest.mark.parametrize("redundancy", [None, "mrmr", "jmi"])
+def test_minus_infinity_threshold_is_no_threshold(redundancy):
+    X, y = _small_wide_table()
+    none = FeaturePruner(redundancy=redundancy, threshold=None, max_features=7)
+    minus_inf = FeaturePruner(redundancy=redundancy, threshold=-np.inf, max_features=7)
+    order = none.fit(X, y).selection_order_
+    assert np.array_equal(order, minus_inf.fit(X, y).selection_order_)
+    assert len(order) == 7
+
+
 @pytest.mark.parametrize("redundancy", ["mrmr", "jmi"])
 def test_copies_come_last_when_k_needs_them(redundancy):
     X, y = _informative_data(n_features=4, n_informative=2)
