@@ -4,7 +4,8 @@ scikit-learn checks that all of ``X`` is finite before a linear model predicts,
 then computes ``X @ W' + b``. After pruning, gathering the kept columns is a second
 full read of a row-major ``X`` and costs as much as the dense product it replaces,
 and the gathered copy costs page faults. :func:`decision_scores` checks finiteness
-and forms ``X[:, kept] @ W_kept' + b`` in one pass, writing only the scores.
+and forms ``X[:, kept] @ W_kept' + b`` in one pass, writing only the scores; on
+CSR rows the pass reads each stored value once, rows in parallel.
 """
 
 import numpy as np
@@ -31,6 +32,37 @@ def _scores_by_rows(X, columns, weights, intercept, out):
     return bad.any()
 
 
+@njit(parallel=True, cache=True, fastmath={"reassoc"})
+def _scores_csr(indptr, indices, data, full, intercept, out):
+    """``out = X @ full + intercept`` for CSR ``X`` (``full``: (n_features,
+    n_outputs), zero rows for pruned columns), rows in parallel; True if a stored
+    value is not finite."""
+    n = indptr.shape[0] - 1
+    n_outputs = full.shape[1]
+    bad = np.zeros(n, dtype=np.bool_)
+    for i in prange(n):
+        check = 0.0
+        start, stop = indptr[i], indptr[i + 1]
+        if n_outputs == 1:  # a local sum: no store per stored value
+            acc = intercept[0]
+            for position in range(start, stop):
+                value = data[position]
+                check += value * 0.0  # NaN or +-inf makes this NaN
+                acc += value * full[indices[position], 0]
+            out[i, 0] = acc
+        else:
+            for k in range(n_outputs):
+                out[i, k] = intercept[k]
+            for position in range(start, stop):
+                value = data[position]
+                check += value * 0.0
+                column = indices[position]
+                for k in range(n_outputs):
+                    out[i, k] += value * full[column, k]
+        bad[i] = check != check
+    return bad.any()
+
+
 def decision_scores(X, columns, weights, intercept, check_finite=True):
     """``X[:, columns] @ weights.T + intercept``, shape (n_samples, n_outputs).
 
@@ -50,11 +82,17 @@ def decision_scores(X, columns, weights, intercept, check_finite=True):
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     intercept = np.ascontiguousarray(intercept, dtype=np.float64)
     if sp.issparse(X):  # the stored entries are all there is to check and read
+        full = np.zeros((X.shape[1], weights.shape[0]))
+        full[columns] = weights.T
+        if X.format == "csr" and X.data.dtype.kind == "f":
+            out = np.empty((X.shape[0], weights.shape[0]))
+            bad = _scores_csr(X.indptr, X.indices, X.data, full, intercept, out)
+            if bad and check_finite:
+                raise ValueError("Input X contains NaN or infinity.")
+            return out
         if check_finite and not np.isfinite(X.data).all():
             raise ValueError("Input X contains NaN or infinity.")
-        full = np.zeros((weights.shape[0], X.shape[1]))
-        full[:, columns] = weights
-        return np.asarray(X @ full.T) + intercept
+        return np.asarray(X @ full) + intercept
     if X.dtype.kind != "f" or not X.flags.c_contiguous:
         if check_finite and not np.isfinite(np.asarray(X, dtype=np.float64)).all():
             raise ValueError("Input X contains NaN or infinity.")
