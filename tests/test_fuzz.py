@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skprune import FeaturePruner, WeightPruner
+from skprune.utils._validation import resolve_count
 
 settings.register_profile(
     "ci",
@@ -150,6 +151,8 @@ FEATURE_PRUNERS = [
     FeaturePruner("gini", threshold=None, max_features=0.5),
     FeaturePruner(redundancy="mrmr", threshold=None),
     FeaturePruner(redundancy="jmi", max_features=2),
+    FeaturePruner("gini", redundancy="mrmr"),
+    FeaturePruner("variance", redundancy="jmi", threshold=None, max_features=3),
 ]
 
 
@@ -164,6 +167,9 @@ def test_feature_pruner_fit_transform_on_random_frames(pruner, problem):
     if fitted is None:
         return
     assert np.isfinite(fitted.scores_).all() and np.isfinite(fitted.pvalues_).all()
+    if pruner.threshold is None and pruner.max_features is not None:  # k means k
+        k = resolve_count(pruner.max_features, X.shape[1])
+        assert len(set(fitted.selection_order_)) == len(fitted.selection_order_) == k
     kept = X.iloc[:, fitted.get_support()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "no features were selected"
