@@ -7,6 +7,8 @@ trained once (Adam); then about half of its removable weight layers are removed
 by LayerPruner at its defaults (BatchNorm folded, bridges, healing until the
 validation score stops improving), and compared on a held-out test split with:
 
+- LayerPruner with a budget instead of a count (``max_parameters=0.6``: units
+  of least importance per parameter saved, until at most 0.6x the parameters);
 - random removal of as many units (``importance="random"``, 3 seeds);
 - the control: the unpruned net healed the same way (same epochs, same rate);
 - a net of the pruned depth trained from scratch for the same total epochs;
@@ -241,6 +243,17 @@ def evaluate(name):
         f"{pruner.history_[-1]['score_before_healing']:.4f} (valid.)",
         pruner.score(X_test, y_test),
         epochs,
+    )
+    budget = LayerPruner(
+        copy.deepcopy(full), max_parameters=0.6, prefit=True, random_state=0
+    ).fit(X_train, y_train)
+    row(
+        "LayerPruner(max_parameters=0.6)",
+        budget.net_.module_,
+        ", ".join(budget.removed_layers_),
+        f"{budget.history_[-1]['score_before_healing']:.4f} (valid.)",
+        budget.score(X_test, y_test),
+        int(sum(r["healing_epochs"] for r in budget.history_)),
     )
     for seed in range(3):
         random = LayerPruner(
