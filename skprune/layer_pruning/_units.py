@@ -15,7 +15,9 @@ From that record:
   kind. It is removed with all of them (no orphans) by fitting one affine map,
   or one convolution, from its input to the next layer's output, which replaces
   the pair (``Linear(120, 84) -> ReLU -> Linear(84, 10)`` becomes
-  ``Linear(120, 10)``; two 3x3 convolutions become one 5x5).
+  ``Linear(120, 10)``; two convolutions become one, with the second's kernel;
+  ``Conv(32, 64) -> ReLU -> Flatten -> Linear(64 * 64, 10)`` becomes
+  ``Flatten -> Linear(32 * 64, 10)``).
 
 A norm layer is never a unit on its own (it saves nothing; fold BatchNorm into its
 weight layer first, see :mod:`._folding`). The first and the last layer with
@@ -169,8 +171,20 @@ def conv_padding(conv):
     return tuple(conv.padding)
 
 
+def _flattens(module):
+    """Whether ``module`` flattens every dimension after the batch one."""
+    return isinstance(module, nn.Flatten) and (module.start_dim, module.end_dim) == (
+        1,
+        -1,
+    )
+
+
 def _bridges(prefix, sequential, record, protected):
-    """Weight layers of ``sequential`` with their followers, up to the next one."""
+    """Weight layers of ``sequential`` with their followers, up to the next one.
+
+    The last convolution before a ``Flatten`` and a ``Linear`` head is a unit
+    too: the head is refitted on the flattened input of the removed convolution
+    (the ``Flatten`` stays), so a head over many channels gets smaller."""
     children = list(sequential.named_children())
     full = [(f"{prefix}.{n}" if prefix else n, m) for n, m in children]
     for i, (name, layer) in enumerate(full):
@@ -178,10 +192,10 @@ def _bridges(prefix, sequential, record, protected):
             continue
         if record.get(name, (0,))[0] != 1:
             continue
-        between = []
+        between, flattened = [], False
         for next_name, nxt in full[i + 1 :]:
             if isinstance(nxt, (nn.Linear, *_CONVS)):
-                if _bridgeable(layer, nxt):
+                if isinstance(nxt, nn.Linear) if flattened else _bridgeable(layer, nxt):
                     yield Unit(
                         name,
                         "bridge",
@@ -191,8 +205,15 @@ def _bridges(prefix, sequential, record, protected):
                         next_name,
                     )
                 break
+            calls = record.get(next_name, (0,))[0]
+            if isinstance(layer, _CONVS) and not flattened and _flattens(nxt):
+                flattened = calls == 1
+                if not flattened:
+                    break
+                continue
             calls, shape_in, shape_out = record.get(next_name, (0, None, None))
             follower = calls == 1 and shape_in == shape_out
             if not follower or (_n_parameters(nxt) and not isinstance(nxt, _NORMS)):
                 break
-            between.append((next_name, nxt))
+            if not flattened:  # after the Flatten, modules belong to the head
+                between.append((next_name, nxt))

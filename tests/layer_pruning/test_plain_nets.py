@@ -130,6 +130,29 @@ def test_cnn_convolutions_are_bridged_and_healed(trained_cnn, small_digits):
     assert pruner.score(*small_digits) > 0.85
 
 
+def test_the_last_conv_is_bridged_into_the_linear_head(small_digits):
+    torch.manual_seed(0)
+    module = bn_cnn(channels=(4, 8, 16)).eval()
+    module.insert(len(module) - 1, nn.Dropout(0.2))  # stays with the head
+    X = torch.as_tensor(small_digits[0][:512])
+    units = {u.name: u for u in find_units(module, X)}
+    assert units["7"].target == "12" and units["7"].replaced == ["7", "8", "9"]
+    with torch.no_grad():
+        expected = module(X)
+    full = sum(p.numel() for p in module.parameters())
+    from skprune.layer_pruning._splice import drop_identities, remove_unit
+
+    remove_unit(module, units["7"], X)
+    drop_identities(module)
+    kinds = [type(m).__name__ for m in module]
+    assert kinds[-4:] == ["ReLU", "Flatten", "Dropout", "Linear"]
+    assert module[-1].in_features == 8 * 64  # the removed conv's input channels
+    assert sum(p.numel() for p in module.parameters()) < 0.6 * full
+    with torch.no_grad():
+        error = ((module(X) - expected) ** 2).mean() / expected.var()
+    assert float(error) < 1e-3  # 512 rows, 513 unknowns per output: near exact
+
+
 def test_patience_stops_healing_and_keeps_the_best_epoch(trained_mlp, digits):
     pruner = LayerPruner(
         trained_mlp, n_layers=1, prefit=True, random_state=0, patience=1
