@@ -11,7 +11,8 @@ validation score stops improving), and compared on a held-out test split with:
   of least importance per parameter saved, until at most 0.6x the parameters);
 - random removal of as many units (``importance="random"``, 3 seeds);
 - the control: the unpruned net healed the same way (same epochs, same rate);
-- a net of the pruned depth trained from scratch for the same total epochs;
+- a net of the pruned depth (CNNs: the pruned net's channels) trained from
+  scratch for the same total epochs;
 - Torch-Pruning's width pruning (L2 magnitude) at about the pruned net's
   parameter count, fine-tuned for the same epochs as the healing.
 
@@ -285,7 +286,13 @@ def evaluate(name):
     )
     depth = sum(isinstance(m, (nn.Linear, nn.Conv2d)) for m in pruner.net_.module_) - 1
     torch.manual_seed(0)
-    scratch = make_net(build_depth(X, n_out, depth), kind, EPOCHS + epochs)
+    convs = [m for m in pruner.net_.module_ if isinstance(m, nn.Conv2d)]
+    small = (  # the pruned net's own channels, BatchNorm back in
+        cnn(tuple(c.out_channels for c in convs))
+        if convs
+        else build_depth(X, n_out, depth)
+    )
+    scratch = make_net(small, kind, EPOCHS + epochs)
     scratch.fit(X_train, y_train)
     row(
         f"scratch, {depth} hidden weight layers, {EPOCHS + epochs} epochs",
