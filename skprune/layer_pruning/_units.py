@@ -179,6 +179,19 @@ def _flattens(module):
     )
 
 
+def _head_shrinks(layer, between, head, shape_in):
+    """Whether refitting the Linear ``head`` on the flattened input of the conv
+    ``layer`` saves parameters (not after a strided conv that shrank the image
+    more than it added channels: the head would grow)."""
+    if not isinstance(head, nn.Linear) or shape_in is None:
+        return False
+    new_in = 1
+    for size in shape_in:
+        new_in *= size
+    removed = _n_parameters(layer) + sum(_n_parameters(m) for _, m in between)
+    return (new_in - head.in_features) * head.out_features < removed
+
+
 def _bridges(prefix, sequential, record, protected):
     """Weight layers of ``sequential`` with their followers, up to the next one.
 
@@ -195,7 +208,11 @@ def _bridges(prefix, sequential, record, protected):
         between, flattened = [], False
         for next_name, nxt in full[i + 1 :]:
             if isinstance(nxt, (nn.Linear, *_CONVS)):
-                if isinstance(nxt, nn.Linear) if flattened else _bridgeable(layer, nxt):
+                if (
+                    _head_shrinks(layer, between, nxt, record[name][1])
+                    if flattened
+                    else _bridgeable(layer, nxt)
+                ):
                     yield Unit(
                         name,
                         "bridge",

@@ -153,6 +153,32 @@ def test_the_last_conv_is_bridged_into_the_linear_head(small_digits):
     assert float(error) < 1e-3  # 512 rows, 513 unknowns per output: near exact
 
 
+def test_a_head_bridge_that_would_grow_the_head_is_no_unit():
+    x = torch.randn(4, 1, 16, 16)
+
+    def net(channels):  # the second conv halves the image
+        return nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(8, channels, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(channels * 64, 10),
+        )
+
+    assert [u.name for u in find_units(net(64), x)] == ["2"]  # 4096 -> 2048 inputs
+    assert find_units(net(8), x) == []  # 512 -> 2048 inputs: the head would grow
+    conv1d = nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(4, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(16 * 20, 3),
+    )
+    assert [u.name for u in find_units(conv1d, torch.randn(4, 2, 20))] == ["2"]
+
+
 def test_patience_stops_healing_and_keeps_the_best_epoch(trained_mlp, digits):
     pruner = LayerPruner(
         trained_mlp, n_layers=1, prefit=True, random_state=0, patience=1
