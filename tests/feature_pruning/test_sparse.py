@@ -53,6 +53,21 @@ def test_continuous_nonzeros_are_binned_and_nan_is_a_level():
     assert np.isfinite(pruner.scores_).all()
 
 
+def test_a_rare_column_is_present_or_absent():
+    rng = np.random.default_rng(2)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    X = sp.lil_matrix((n, 3))
+    rows = rng.choice(np.flatnonzero(y == 1), 20, replace=False)
+    X[rows, 0] = rng.random(20)[:, None] + 0.1  # 20 distinct values: 4 levels at most
+    X[rows[:8], 1] = rng.random(8)[:, None] + 0.1  # 8 values: present or absent
+    X[rows[:8], 2] = 1.0
+    pruner = FeaturePruner(threshold=None).fit(X.tocsr(), y)
+    assert pruner.scores_[1] == pytest.approx(pruner.scores_[2])
+    assert np.isfinite(pruner._sparse_edges[0]).sum() == 3  # 4 levels of 5 rows
+    assert np.isfinite(pruner._sparse_edges[1]).sum() == 0
+
+
 def test_a_matrix_whose_dense_copy_would_not_fit_is_never_densified():
     # 10^5 x 10^6 with 10^6 nonzeros: a dense copy would take 745 GiB
     rng = np.random.default_rng(2)
