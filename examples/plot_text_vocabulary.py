@@ -81,8 +81,9 @@ plt.show()
 # 0.81 AUC in this run: the noise columns it drops only hurt). Zeroing 90% of the
 # weights on top costs AUC, since every setting then leaves fewer weights than
 # there are cue words: the fewer, the more (25 weights: 0.58; 200 weights: 0.83
-# against 0.87). A real vocabulary spreads its signal thinner (see ``bench/bench_text.py``: 2,000 of 86,357 columns keep 0.919
-# of 0.926 AUC on tweets).
+# against 0.87). A real vocabulary spreads its signal thinner (see
+# ``bench/bench_text.py``: 2,000 of 86,357 columns keep 0.919 of 0.926 AUC on
+# tweets).
 #
 # What the pruned model reads
 # ---------------------------
