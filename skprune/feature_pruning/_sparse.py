@@ -71,7 +71,9 @@ def _count(indptr, indices, data, y_codes, weights, totals, edges, given, tables
             keep = (values != 0.0) & ~np.isnan(values) & (row_weights > 0)
             # at least _ROWS_PER_LEVEL nonzeros per level on average: a rare word
             # is present or absent (its few TF-IDF values would be levels of one row)
-            wanted = min(n_levels, max(1, np.sum(keep) // _ROWS_PER_LEVEL))
+            # (weighted: a row of weight 2 counts as two, as sample weights do)
+            present = np.sum(row_weights[keep])
+            wanted = min(n_levels, max(1, int(present // _ROWS_PER_LEVEL)))
             found = _edges(values[keep], row_weights[keep], wanted)
             edges[j, : found.shape[0]] = found
         column_edges = edges[j]
