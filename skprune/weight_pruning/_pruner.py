@@ -391,6 +391,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return part(train), (X_valid, y_valid, last.get("sample_weight"))
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
+        """Prune along the schedule, one step at a time: score, remove, repair,
+        evaluate, repeat (the loop of ``LayerPruner._remove``)."""
         # a copy of the model with identity weights turns decision scores into its
         # predictions and scores, with the model's own post-processing
         self._readout = readout_model(problem.final, coef.shape[0])
@@ -408,6 +410,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             for s in cubic_schedule(final_sparsity, self.n_steps)
         ]
         for step, n_target in enumerate(targets, start=1):
+            # score and remove: the saliency path down to n_target pruned units
             path = self._path(problem, coef, intercept, alive, n_target, n_units, rng)
             self.path_ = [
                 {
@@ -416,6 +419,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 }
                 for lv in path
             ]
+            # repair: the last level, or (one step under a tolerance) the sparsest
+            # level within it, found by bisection
             if tolerance is not None and self.n_steps == 1:
                 weights = self._bisect(problem, path, valid, baseline, tolerance)
             else:
@@ -423,8 +428,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             previous = (coef, intercept, alive)
             coef, intercept, alive = weights
             self._install(problem, coef, intercept, alive)
-            record = self._record(step, problem, valid)
-            if (
+            record = self._record(step, problem, valid)  # evaluate
+            if (  # beyond the tolerance: undo the step and stop
                 tolerance is not None
                 and self.n_steps > 1
                 and baseline - self._checked(record) > tolerance
