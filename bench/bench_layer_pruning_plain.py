@@ -233,44 +233,30 @@ def evaluate(name):
             flush=True,
         )
 
-    pruner = LayerPruner(
-        copy.deepcopy(full), n_layers=n_remove, prefit=True, random_state=0
-    ).fit(X_train, y_train)
-    epochs = int(sum(r["healing_epochs"] for r in pruner.history_))
-    row(
-        "LayerPruner (ablation)",
-        pruner.net_.module_,
-        ", ".join(pruner.removed_layers_),
-        f"{pruner.history_[-1]['score_before_healing']:.4f} (valid.)",
-        pruner.score(X_test, y_test),
-        epochs,
+    def pruned_row(label, **params):
+        pruner = LayerPruner(copy.deepcopy(full), prefit=True, **params)
+        pruner.fit(X_train, y_train)
+        epochs = int(sum(r["healing_epochs"] for r in pruner.history_))
+        row(
+            label,
+            pruner.net_.module_,
+            ", ".join(pruner.removed_layers_),
+            f"{pruner.history_[-1]['score_before_healing']:.4f} (valid.)",
+            pruner.score(X_test, y_test),
+            epochs,
+        )
+        return pruner, epochs
+
+    pruner, epochs = pruned_row(
+        "LayerPruner (ablation)", n_layers=n_remove, random_state=0
     )
-    budget = LayerPruner(
-        copy.deepcopy(full), max_parameters=0.6, prefit=True, random_state=0
-    ).fit(X_train, y_train)
-    row(
-        "LayerPruner(max_parameters=0.6)",
-        budget.net_.module_,
-        ", ".join(budget.removed_layers_),
-        f"{budget.history_[-1]['score_before_healing']:.4f} (valid.)",
-        budget.score(X_test, y_test),
-        int(sum(r["healing_epochs"] for r in budget.history_)),
-    )
+    pruned_row("LayerPruner(max_parameters=0.6)", max_parameters=0.6, random_state=0)
     for seed in range(3):
-        random = LayerPruner(
-            copy.deepcopy(full),
+        pruned_row(
+            f"random removal (seed {seed})",
             n_layers=n_remove,
-            prefit=True,
             importance="random",
             random_state=seed,
-        ).fit(X_train, y_train)
-        row(
-            f"random removal (seed {seed})",
-            random.net_.module_,
-            ", ".join(random.removed_layers_),
-            f"{random.history_[-1]['score_before_healing']:.4f} (valid.)",
-            random.score(X_test, y_test),
-            int(sum(r["healing_epochs"] for r in random.history_)),
         )
     control = copy.deepcopy(full)
     control.set_params(lr=1e-4)
