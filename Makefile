@@ -35,6 +35,7 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/bench_weight_pruning.py
 	$(PY) bench/bench_weight_pruning_real.py
 	$(PY) bench/bench_feature_regression.py
+	$(PY) bench/bench_feature_selection.py
 	$(PY) bench/bench_text.py
 	$(PY) bench/bench_layer_pruning_plain.py
 	$(PY) bench/bench_layer_pruning.py
