@@ -28,7 +28,6 @@ from skprune.feature_pruning._binning import (
 from skprune.feature_pruning._criteria import (
     adjusted_gain,
     adjusted_variance_reduction,
-    batch_variance_scores,
     f_test,
     g_test,
 )
@@ -39,7 +38,7 @@ from skprune.feature_pruning._dask import (
     validation_view,
 )
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
-from skprune.feature_pruning._sparse import batch_scores, sparse_tables
+from skprune.feature_pruning._sparse import score_tables, sparse_tables
 from skprune.utils._compat import (
     Interval,
     RealNotInt,
@@ -323,13 +322,17 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             levels = find_levels(X, self.n_bins, edge_weights)
             self._tables = count_tables(levels, y_codes, target.n_classes, weights)
         self._keep_plan(levels.plan, target)
-        self._moments = self._target_moments(y, y_codes, target, weights)
+        self._add_moments(y, y_codes, target, weights, first=True)
         return self._score(start, levels, y_codes, weights)
 
-    def _target_moments(self, y, y_codes, target, weights):
+    def _add_moments(self, y, y_codes, target, weights, first):
+        """Keep (``first``) or add up what ``criterion="variance"`` needs beyond
+        the tables: the target's weighted sums per bin (None otherwise)."""
         if self.criterion != "variance":
-            return None
-        return target_moments(y, y_codes, target.n_classes, weights)
+            self._moments = None
+            return
+        moments = target_moments(y, y_codes, target.n_classes, weights)
+        self._moments = moments if first else add_moments(self._moments, moments)
 
     def _check_criterion(self, regression):
         if self.criterion != "variance":
@@ -399,10 +402,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             tables = count_tables(levels, y_codes, target.n_classes, weights)
         self._keep_plan(levels.plan, target)
         self._tables = tables if first else _add_tables(self._tables, tables)
-        moments = self._target_moments(y, y_codes, target, weights)
-        self._moments = (
-            moments if first or moments is None else add_moments(self._moments, moments)
-        )
+        self._add_moments(y, y_codes, target, weights, first)
         return self._score(start, report_level=2)
 
     def _keep_plan(self, plan, target):
@@ -456,10 +456,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             )
         self._plan, self._target = None, target.state()
         self._tables = tables if first else self._tables + tables
-        moments = self._target_moments(y, y_codes, target, weights)
-        self._moments = (
-            moments if first or moments is None else add_moments(self._moments, moments)
-        )
+        self._add_moments(y, y_codes, target, weights, first)
         return self._score(start, report_level=report_level)
 
     def _fit_dask(self, X, y, sample_weight, start):
@@ -548,29 +545,25 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         A fit reports at ``verbose=1``; each chunk of a stream only at 2.
         """
         tables = self._tables
-        if self.criterion == "variance" and (
-            isinstance(tables, np.ndarray) or _paddable(tables)
-        ):
-            means, total_ss = moment_summary(self._moments)
-            padded = tables if isinstance(tables, np.ndarray) else _padded(tables)
-            self.scores_, self.pvalues_ = batch_variance_scores(padded, means, total_ss)
-        elif self.criterion == "variance":
-            means, total_ss = moment_summary(self._moments)
-            self.scores_ = np.array(
-                [adjusted_variance_reduction(t, means, total_ss) for t in tables]
-            )
-            self.pvalues_ = np.array([f_test(t, means, total_ss)[2] for t in tables])
-        elif isinstance(tables, np.ndarray) or _paddable(tables):
+        moments = None
+        if self.criterion == "variance":
+            moments = moment_summary(self._moments)  # (bin means, total SS)
+        if isinstance(tables, np.ndarray) or _paddable(tables):
             # every table at once, in compiled code (empty levels change nothing)
+            padded = tables if isinstance(tables, np.ndarray) else _padded(tables)
             with numba_threads(self.n_jobs):
-                self.scores_, self.pvalues_ = batch_scores(
-                    tables if isinstance(tables, np.ndarray) else _padded(tables),
-                    self.criterion,
+                self.scores_, self.pvalues_ = score_tables(
+                    padded, self.criterion, moments
                 )
+        elif moments is not None:
+            self.scores_ = np.array(
+                [adjusted_variance_reduction(t, *moments) for t in tables]
+            )
+            self.pvalues_ = np.array([f_test(t, *moments)[2] for t in tables])
         else:
             self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
             self.pvalues_ = np.array([g_test(t)[2] for t in tables])
-        order = self._select(levels, tables, y_codes, weights)
+        order = self._select(levels, tables, y_codes, weights, moments)
         if len(order) == 0:
             order = self._best_alone()
         self.selection_order_ = np.asarray(order, dtype=np.intp)
@@ -612,16 +605,13 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             return holm_significant(self.pvalues_, self.alpha)
         return self.scores_ >= resolve_threshold(self.threshold, self.scores_)
 
-    def _select(self, levels, tables, y_codes, weights):
+    def _select(self, levels, tables, y_codes, weights, moments):
         """Indices of the kept columns, in the order they are chosen."""
         limit = resolve_count(self.max_features, self.n_features_in_)
         by_score = np.argsort(-self.scores_, kind="stable")
         passing = by_score[self._threshold_mask()[by_score]]
         if self.redundancy is None:
             return passing[:limit]
-        moments = None
-        if self.criterion == "variance":
-            moments = moment_summary(self._moments)
         pairs = PairScores(
             *level_codes(levels), tables, y_codes, weights, self.criterion, moments
         )

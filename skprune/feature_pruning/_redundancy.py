@@ -28,12 +28,8 @@ while anything else is left.
 import numpy as np
 from scipy.special import chdtrc
 
-from skprune.feature_pruning._criteria import (
-    batch_variance_scores,
-    g_statistic,
-    g_test,
-)
-from skprune.feature_pruning._sparse import batch_scores
+from skprune.feature_pruning._criteria import g_statistic, g_test
+from skprune.feature_pruning._sparse import score_tables
 from skprune.utils._progress import QUIET
 
 _CHUNK = 1 << 23  # level codes indexed at once (64 MiB of int64)
@@ -45,7 +41,7 @@ class PairScores:
     ``codes`` (n_features, n_samples) are the columns' level codes, ``tables`` the
     columns' contingency tables against the target codes ``y``. Every method that
     scores a set of candidates builds their tables in one ``bincount`` and scores
-    them in one compiled pass (:func:`batch_scores`), so a greedy step costs a few
+    them in one compiled pass (:func:`score_tables`), so a greedy step costs a few
     vectorised passes over the data, not one Python call per pair.
     """
 
@@ -56,9 +52,7 @@ class PairScores:
         self.n_classes = tables[0].shape[1]
 
     def _gains(self, tables, criterion):
-        if criterion == "variance":
-            return batch_variance_scores(tables, *self.moments)[0]
-        return batch_scores(tables, criterion)[0]
+        return score_tables(tables, criterion, self.moments)[0]
 
     def crossed(self, candidates, by, n_by):
         """Tables (candidates, levels, ``n_by``) of each candidate's levels against
@@ -90,26 +84,23 @@ class PairScores:
         share = np.clip(gains[:-1] / own, 0.0, 1.0) if own > 0 else 0.0 * gains[:-1]
         return share, _copies(tables[:-1])
 
+    def _joint(self, s, candidates):
+        """Tables (candidates, levels of ``candidate x s``, classes) against ``y``."""
+        by = self.codes[s].astype(np.int64) * self.n_classes + self.y
+        tables = self.crossed(candidates, by, self.n_levels[s] * self.n_classes)
+        return tables.reshape(len(tables), -1, self.n_classes)
+
     def joint_gains(self, s, candidates):
         """Adjusted gain of each pair ``(candidate, s)`` about ``y``, and which
         candidates are copies of ``s``."""
-        by = self.codes[s].astype(np.int64) * self.n_classes + self.y
-        tables = self.crossed(candidates, by, self.n_levels[s] * self.n_classes)
-        gains = self._gains(
-            tables.reshape(len(tables), -1, self.n_classes), self.criterion
-        )
-        shape = (len(tables), tables.shape[1], self.n_levels[s], self.n_classes)
+        tables = self._joint(s, candidates)
+        gains = self._gains(tables, self.criterion)
+        shape = (len(tables), -1, self.n_levels[s], self.n_classes)
         return gains, _copies(tables.reshape(shape).sum(axis=3))
 
     def joint_test(self, f, g):
         """(Williams-corrected G, dof, raw G) of the pair ``(f, g)`` about ``y``."""
-        pair = self.codes[f].astype(np.int64) * self.n_levels[g] + self.codes[g]
-        flat = np.bincount(
-            pair * self.n_classes + self.y,
-            weights=self.weights,
-            minlength=self.n_levels[f] * self.n_levels[g] * self.n_classes,
-        )
-        table = flat.reshape(-1, self.n_classes)
+        table = self._joint(g, [f])[0]
         statistic, dof, _ = g_test(table)
         return statistic, dof, g_statistic(table)[0]
 

@@ -21,7 +21,10 @@ import scipy.sparse as sp
 from numba import njit, prange
 from scipy.special import chdtrc
 
-from skprune.feature_pruning._criteria import _expected_mutual_information_nats
+from skprune.feature_pruning._criteria import (
+    _expected_mutual_information_nats,
+    batch_variance_scores,
+)
 
 _ROWS_PER_LEVEL = 5
 
@@ -32,9 +35,10 @@ def sparse_tables(X, y_codes, n_classes, weights, n_bins, edges=None):
 
     Level 0 is zero, levels ``1 .. m`` the nonzero values (or their quantile
     bins), level ``m + 1`` NaN, where ``m`` is ``n_bins - 1`` or, if smaller, the
-    most nonzeros any column has (a vocabulary of rare words needs few levels).
-    Given ``edges`` (from a first chunk), they are used as they are, so tables of
-    later chunks add up.
+    most nonzeros any column has (a vocabulary of rare words needs few levels);
+    a column uses at most one nonzero level per ``_ROWS_PER_LEVEL`` (weighted)
+    nonzeros, the rest of its levels stay empty. Given ``edges`` (from a first
+    chunk), they are used as they are, so tables of later chunks add up.
     """
     X = sp.csc_matrix(X)  # a copy of data + indices at most
     X.sort_indices()
@@ -143,6 +147,15 @@ def batch_scores(tables, criterion):
     scores, statistics, dofs = _batch(tables[first], criterion == "gini")
     pvalues = np.where(dofs > 0, chdtrc(np.maximum(dofs, 1), statistics), 1.0)
     return scores[inverse], pvalues[inverse]
+
+
+def score_tables(tables, criterion, moments=None):
+    """``(scores, p-values)`` of a (columns, levels, classes) array by
+    ``criterion``: :func:`batch_scores`, or for ``"variance"``
+    :func:`batch_variance_scores` with ``moments`` = (bin means, total SS)."""
+    if criterion == "variance":
+        return batch_variance_scores(tables, *moments)
+    return batch_scores(tables, criterion)
 
 
 def _distinct_rows(flat):

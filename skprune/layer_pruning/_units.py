@@ -25,6 +25,7 @@ parameters are never removed.
 """
 
 import fnmatch
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -173,10 +174,8 @@ def conv_padding(conv):
 
 def _flattens(module):
     """Whether ``module`` flattens every dimension after the batch one."""
-    return isinstance(module, nn.Flatten) and (module.start_dim, module.end_dim) == (
-        1,
-        -1,
-    )
+    flat = (getattr(module, "start_dim", None), getattr(module, "end_dim", None))
+    return isinstance(module, nn.Flatten) and flat == (1, -1)
 
 
 def _head_shrinks(layer, between, head, shape_in):
@@ -185,9 +184,7 @@ def _head_shrinks(layer, between, head, shape_in):
     more than it added channels: the head would grow)."""
     if not isinstance(head, nn.Linear) or shape_in is None:
         return False
-    new_in = 1
-    for size in shape_in:
-        new_in *= size
+    new_in = math.prod(shape_in)
     removed = _n_parameters(layer) + sum(_n_parameters(m) for _, m in between)
     return (new_in - head.in_features) * head.out_features < removed
 
@@ -222,13 +219,12 @@ def _bridges(prefix, sequential, record, protected):
                         next_name,
                     )
                 break
-            calls = record.get(next_name, (0,))[0]
-            if isinstance(layer, _CONVS) and not flattened and _flattens(nxt):
-                flattened = calls == 1
-                if not flattened:
-                    break
-                continue
             calls, shape_in, shape_out = record.get(next_name, (0, None, None))
+            if isinstance(layer, _CONVS) and not flattened and _flattens(nxt):
+                if calls != 1:
+                    break
+                flattened = True
+                continue
             follower = calls == 1 and shape_in == shape_out
             if not follower or (_n_parameters(nxt) and not isinstance(nxt, _NORMS)):
                 break

@@ -42,23 +42,14 @@ def _scores_csr(indptr, indices, data, full, intercept, out):
     bad = np.zeros(n, dtype=np.bool_)
     for i in prange(n):
         check = 0.0
-        start, stop = indptr[i], indptr[i + 1]
-        if n_outputs == 1:  # a local sum: no store per stored value
-            acc = intercept[0]
-            for position in range(start, stop):
-                value = data[position]
-                check += value * 0.0  # NaN or +-inf makes this NaN
-                acc += value * full[indices[position], 0]
-            out[i, 0] = acc
-        else:
+        for k in range(n_outputs):
+            out[i, k] = intercept[k]
+        for position in range(indptr[i], indptr[i + 1]):
+            value = data[position]
+            check += value * 0.0  # NaN or +-inf makes this NaN
+            column = indices[position]
             for k in range(n_outputs):
-                out[i, k] = intercept[k]
-            for position in range(start, stop):
-                value = data[position]
-                check += value * 0.0
-                column = indices[position]
-                for k in range(n_outputs):
-                    out[i, k] += value * full[column, k]
+                out[i, k] += value * full[column, k]
         bad[i] = check != check
     return bad.any()
 
