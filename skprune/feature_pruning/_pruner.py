@@ -38,7 +38,7 @@ from skprune.feature_pruning._dask import (
     validation_view,
 )
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
-from skprune.feature_pruning._sparse import score_tables, sparse_tables
+from skprune.feature_pruning._sparse import SparseTables, score_tables, sparse_tables
 from skprune.utils._compat import (
     Interval,
     RealNotInt,
@@ -114,6 +114,13 @@ def _padded(tables):
     for j, table in enumerate(tables):
         out[j, : table.shape[0]] = table
     return out
+
+
+def _total_weight(tables):
+    """The (weighted) number of rows counted in the tables."""
+    if isinstance(tables, SparseTables):
+        return tables.totals.sum()
+    return tables[0].sum() if len(tables) else 0.0
 
 
 def _add_tables(old, new):
@@ -311,7 +318,6 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             return self._fit_dask(X, y, sample_weight, start)
         if sp.issparse(X):
             return self._fit_sparse(X, y, sample_weight, start)
-        self._sparse_edges = None  # dense levels from here on
         X, y = self._validate_fit_data(X, y, reset=True)
         weights, edge_weights = self._weights(sample_weight, X)
         regression = _is_continuous(y, self.n_bins)
@@ -381,7 +387,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         start = time.perf_counter()
         if sp.issparse(X):
             return self._partial_fit_sparse(X, y, classes, sample_weight, start)
-        if getattr(self, "_sparse_edges", None) is not None:
+        if isinstance(getattr(self, "_tables", None), SparseTables):
             raise TypeError(
                 "This FeaturePruner was fed sparse chunks; a dense chunk cannot be "
                 "added to them (its levels differ). Feed one kind of chunk."
@@ -422,7 +428,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     def _partial_fit_sparse(self, X, y, classes, sample_weight, start):
         """A sparse chunk: the first fixes each column's nonzero edges."""
         first = not hasattr(self, "_tables")
-        if not first and getattr(self, "_sparse_edges", None) is None:
+        if not first and not isinstance(self._tables, SparseTables):
             raise TypeError(
                 "This FeaturePruner was fed dense chunks; a sparse chunk cannot be "
                 "added to them (its levels differ). Feed one kind of chunk."
@@ -449,10 +455,10 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         else:
             target = TargetCoding(**self._target)
         y_codes = target.encode(y)
-        edges = None if first else self._sparse_edges
+        fixed = None if first else self._tables
         with numba_threads(self.n_jobs):
-            tables, self._sparse_edges = sparse_tables(
-                X, y_codes, target.n_classes, weights, self.n_bins, edges
+            tables = sparse_tables(
+                X, y_codes, target.n_classes, weights, self.n_bins, fixed
             )
         self._plan, self._target = None, target.state()
         self._tables = tables if first else self._tables + tables
@@ -472,7 +478,6 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
                 "criterion='entropy' or 'gini', or compute X into memory."
             )
         validate_data(self, validation_view(X), skip_check_array=True)
-        self._sparse_edges = None
         with numba_threads(self.n_jobs):
             plan, target, self._tables = dask_tables(
                 X,
@@ -548,7 +553,10 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         moments = None
         if self.criterion == "variance":
             moments = moment_summary(self._moments)  # (bin means, total SS)
-        if isinstance(tables, np.ndarray) or _paddable(tables):
+        if isinstance(tables, SparseTables):
+            with numba_threads(self.n_jobs):
+                self.scores_, self.pvalues_ = tables.score(self.criterion, moments)
+        elif isinstance(tables, np.ndarray) or _paddable(tables):
             # every table at once, in compiled code (empty levels change nothing)
             padded = tables if isinstance(tables, np.ndarray) else _padded(tables)
             with numba_threads(self.n_jobs):
@@ -569,7 +577,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
-        rows = int(round(self._tables[0].sum())) if len(self._tables) else 0
+        rows = int(round(_total_weight(tables)))
         summary = (
             f"scored {self.n_features_in_} columns by {self.criterion} on {rows:,} "
             f"(weighted) rows; kept {len(order)}; elapsed "

@@ -54,11 +54,29 @@ def _scores_csr(indptr, indices, data, full, intercept, out):
     return bad.any()
 
 
-def decision_scores(X, columns, weights, intercept, check_finite=True):
+def kept_columns(columns, weights, intercept, n_features):
+    """The arrays :func:`decision_scores` reads, as a dict (plain arrays: a
+    pruner holding it stays loadable by skops without trusting more types); the
+    weights also scattered over all ``n_features`` columns (zeros where pruned),
+    so a predict on CSR rows allocates nothing but its scores."""
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    columns = np.asarray(columns, dtype=np.intp)
+    scattered = np.zeros((n_features, weights.shape[0]))
+    scattered[columns] = weights.T
+    return {
+        "columns": columns,
+        "weights": weights,
+        "intercept": np.ascontiguousarray(intercept, dtype=np.float64),
+        "scattered": scattered,
+    }
+
+
+def decision_scores(X, columns, weights, intercept, check_finite=True, scattered=None):
     """``X[:, columns] @ weights.T + intercept``, shape (n_samples, n_outputs).
 
     Raises ValueError if ``X`` holds NaN or infinity anywhere (as scikit-learn's
-    own check would), unless ``check_finite`` is False.
+    own check would), unless ``check_finite`` is False. ``scattered``: the
+    weights over all columns, as :func:`kept_columns` gives them.
 
     Examples
     --------
@@ -69,26 +87,25 @@ def decision_scores(X, columns, weights, intercept, check_finite=True):
     array([[2.5],
            [8.5]])
     """
-    columns = np.asarray(columns, dtype=np.intp)
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
-    intercept = np.ascontiguousarray(intercept, dtype=np.float64)
+    if scattered is None:
+        kept = kept_columns(columns, weights, intercept, X.shape[1])
+        return decision_scores(X, **kept, check_finite=check_finite)
+    n_outputs = weights.shape[0]
     if sp.issparse(X):  # the stored entries are all there is to check and read
-        full = np.zeros((X.shape[1], weights.shape[0]))
-        full[columns] = weights.T
         if X.format == "csr" and X.data.dtype.kind == "f":
-            out = np.empty((X.shape[0], weights.shape[0]))
-            bad = _scores_csr(X.indptr, X.indices, X.data, full, intercept, out)
+            out = np.empty((X.shape[0], n_outputs))
+            bad = _scores_csr(X.indptr, X.indices, X.data, scattered, intercept, out)
             if bad and check_finite:
                 raise ValueError("Input X contains NaN or infinity.")
             return out
         if check_finite and not np.isfinite(X.data).all():
             raise ValueError("Input X contains NaN or infinity.")
-        return np.asarray(X @ full) + intercept
+        return np.asarray(X @ scattered) + intercept
     if X.dtype.kind != "f" or not X.flags.c_contiguous:
         if check_finite and not np.isfinite(np.asarray(X, dtype=np.float64)).all():
             raise ValueError("Input X contains NaN or infinity.")
         return np.asarray(X[:, columns], dtype=np.float64) @ weights.T + intercept
-    out = np.empty((X.shape[0], weights.shape[0]))
+    out = np.empty((X.shape[0], n_outputs))
     if _scores_by_rows(X, columns, weights, intercept, out) and check_finite:
         raise ValueError("Input X contains NaN or infinity.")
     return out

@@ -42,7 +42,7 @@ from skprune.utils._compat import (
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
-from skprune.weight_pruning._gather import decision_scores
+from skprune.weight_pruning._gather import decision_scores, kept_columns
 from skprune.weight_pruning._hessian import (
     _l2_strength,
     hessian_diagonals,
@@ -52,6 +52,8 @@ from skprune.weight_pruning._linear import (
     Problem,
     affine_steps,
     final_step,
+    passthroughs,
+    read_out,
     readout_model,
     step_fit_params,
     with_weights,
@@ -396,6 +398,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         # a copy of the model with identity weights turns decision scores into its
         # predictions and scores, with the model's own post-processing
         self._readout = readout_model(problem.final, coef.shape[0])
+        self._passthrough = passthroughs(self._readout, coef.shape[0])
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
         alive = np.ones(
             coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
@@ -566,8 +569,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         n_units = alive.size
         self.sparsity_ = float((~alive).sum() / n_units)
         self.support_ = self.mask_.any(axis=0)
-        self._kept = np.flatnonzero(self.support_)
-        self._kept_coef, self._kept_intercept = coef[:, self._kept], intercept
+        kept = np.flatnonzero(self.support_)
+        self._decision = kept_columns(kept, coef[:, kept], intercept, coef.shape[1])
 
     def _record(self, step, problem, valid):
         return {
@@ -581,10 +584,9 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _compact_score(self, problem):
         """Training score of the current weights, from the kept columns only."""
-        scores = decision_scores(
-            problem.Z, self._kept, self._kept_coef, self._kept_intercept, False
-        )
-        return float(self._readout.score(scores, problem.y, problem.sample_weight))
+        scores = decision_scores(problem.Z, **self._decision, check_finite=False)
+        score = self._read_out("score", scores, problem.y, problem.sample_weight)
+        return float(score)
 
     def _score(self, X, y, sample_weight=None):
         return float(self.estimator_.score(X, y, sample_weight=sample_weight))
@@ -603,14 +605,18 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         if affine is None:
             return
         scale, shift = affine
-        self._kept_coef = (self.coef_ * scale)[:, self._kept]
-        self._kept_intercept = self.intercept_ + self.coef_ @ shift
+        kept = self._decision["columns"]
+        self._decision = kept_columns(
+            kept,
+            (self.coef_ * scale)[:, kept],
+            self.intercept_ + self.coef_ @ shift,
+            self.coef_.shape[1],
+        )
         self._folded = True
 
     def _scores(self, X):
         """Decision scores of the pruned model: one pass over the kept columns."""
         check_is_fitted(self)
-        weights, intercept = self._kept_coef, self._kept_intercept
         if self._folded or not isinstance(self.estimator_, Pipeline):
             X = validate_data(
                 self,
@@ -620,7 +626,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 accept_sparse=self._sparse(),
             )
             check = not get_config()["assume_finite"]
-            return decision_scores(X, self._kept, weights, intercept, check)
+            return decision_scores(X, **self._decision, check_finite=check)
         allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
         Z = self.estimator_[:-1].transform(X)
         Z = check_array(
@@ -628,7 +634,11 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             ensure_all_finite="allow-nan" if allow_nan else True,
             accept_sparse=["csr", "csc"],
         )
-        return decision_scores(Z, self._kept, weights, intercept, check_finite=False)
+        return decision_scores(Z, **self._decision, check_finite=False)
+
+    def _read_out(self, method, scores, *args):
+        """The wrapped model's ``method`` on the pruned model's decision scores."""
+        return read_out(self._readout, self._passthrough, method, scores, *args)
 
     def _sparse(self):
         """The sparse formats accepted (those of the wrapped model), or False."""
@@ -682,25 +692,25 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def predict(self, X):
         """Predict with the pruned model, through the kept columns only."""
         scores = self._scores(X)  # checks that the pruner is fitted first
-        return self._readout.predict(scores)
+        return self._read_out("predict", scores)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the pruned model."""
         scores = self._scores(X)  # checks that the pruner is fitted first
-        return self._readout.predict_proba(scores)
+        return self._read_out("predict_proba", scores)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log class probabilities of the pruned model."""
         scores = self._scores(X)  # checks that the pruner is fitted first
-        return self._readout.predict_log_proba(scores)
+        return self._read_out("predict_log_proba", scores)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the pruned model."""
         scores = self._scores(X)  # checks that the pruner is fitted first
-        return self._readout.decision_function(scores)
+        return self._read_out("decision_function", scores)
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):

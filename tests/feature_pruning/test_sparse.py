@@ -64,8 +64,9 @@ def test_a_rare_column_is_present_or_absent():
     X[rows[:8], 2] = 1.0
     pruner = FeaturePruner(threshold=None).fit(X.tocsr(), y)
     assert pruner.scores_[1] == pytest.approx(pruner.scores_[2])
-    assert np.isfinite(pruner._sparse_edges[0]).sum() == 3  # 4 levels of 5 rows
-    assert np.isfinite(pruner._sparse_edges[1]).sum() == 0
+    tables = pruner._tables
+    assert list(tables.binned) == [0]  # columns 1 and 2: present or absent
+    assert np.isfinite(tables.edges[0]).sum() == 3  # 4 levels of 5 rows
 
 
 def test_a_matrix_whose_dense_copy_would_not_fit_is_never_densified():
@@ -146,3 +147,29 @@ def test_variance_criterion_on_sparse_counts_equals_the_dense_path(counts):
     np.testing.assert_allclose(sparse.scores_, dense.scores_, atol=1e-12)
     np.testing.assert_allclose(sparse.pvalues_, dense.pvalues_, atol=1e-10)
     assert sparse.selection_order_[0] == 0
+
+
+def test_duplicate_and_unsorted_entries_count_as_scipy_reads_them(counts):
+    X, y = counts
+    canonical = sp.csr_matrix(X)
+    # every stored value split in two halves: the same matrix, each entry twice
+    doubled = sp.csr_matrix(
+        (
+            np.repeat(canonical.data / 2, 2),
+            np.repeat(canonical.indices, 2),
+            canonical.indptr * 2,
+        ),
+        shape=X.shape,
+    )
+    doubled.has_canonical_format = False
+    shuffled = canonical.copy()
+    for i in range(shuffled.shape[0]):  # reverse each row's entries
+        row = slice(shuffled.indptr[i], shuffled.indptr[i + 1])
+        shuffled.indices[row] = shuffled.indices[row][::-1]
+        shuffled.data[row] = shuffled.data[row][::-1]
+    shuffled.has_sorted_indices = False
+    expected = FeaturePruner(threshold=None).fit(canonical, y).scores_
+    for matrix in (doubled, shuffled):
+        scores = FeaturePruner(threshold=None).fit(matrix, y).scores_
+        np.testing.assert_allclose(scores, expected, atol=1e-12)
+    assert doubled.nnz == 2 * canonical.nnz  # the caller's matrix is not changed
