@@ -11,6 +11,7 @@ few percent of those in the nets LayerPruner prunes).
 
 import copy
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -73,6 +74,23 @@ def unit_savings(module, units, calibration, kind):
         remove_unit(pruned, unit, calibration)
         savings[unit.name] = before - cost(pruned, calibration, kind)
     return savings
+
+
+def units_to_remove(n_layers, units, tolerance):
+    """How many of ``units`` a count target ``n_layers`` (int, or a fraction of
+    the units, at least one) removes; more than there are is an error unless a
+    ``tolerance`` makes the count an upper bound."""
+    if isinstance(n_layers, numbers.Integral):
+        wanted = n_layers
+    else:
+        wanted = max(1, int(n_layers * len(units)))
+    if wanted > len(units) and tolerance is None:
+        found = ", ".join(f"{u.name} ({u.kind})" for u in units) or "none"
+        raise ValueError(
+            f"n_layers={n_layers} asks for {wanted} units but the net has "
+            f"{len(units)} prunable units: {found}."
+        )
+    return min(wanted, len(units))
 
 
 class Budget:

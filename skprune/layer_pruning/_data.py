@@ -6,7 +6,8 @@
   a wrong dtype or too small an output layer is a clear error early;
 - :func:`as_tensor` / :func:`as_dtype` give inputs the module's dtype and device
   (skorch does not cast);
-- :func:`stratify` tells whether the validation split can be stratified.
+- :func:`split` holds out the validation rows (stratified where it can be);
+- :func:`class_probabilities` drops outputs beyond the classes seen in ``fit``.
 """
 
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
@@ -90,3 +92,26 @@ def stratify(y, classifier, validation_fraction):
     counts = np.bincount(y)
     n_valid = int(np.ceil(validation_fraction * len(y)))
     return y if counts.min() >= 2 and n_valid >= len(counts) else None
+
+
+def split(X, y, classifier, validation_fraction, rng):
+    """``(X_train, X_valid, y_train, y_valid)``, stratified where it can be."""
+    return train_test_split(
+        X,
+        y,
+        test_size=validation_fraction,
+        stratify=stratify(y, classifier, validation_fraction),
+        random_state=rng.randint(np.iinfo(np.int32).max),
+    )
+
+
+def class_probabilities(proba, n_classes):
+    """One column per class seen in ``fit``: a net with more outputs has the
+    extra columns dropped and the rows renormalised."""
+    if proba.shape[1] <= n_classes:
+        return proba
+    proba = proba[:, :n_classes]
+    # a row whose mass lay wholly on the extra outputs: no preference left
+    mass = proba.sum(axis=1, keepdims=True)
+    proba = np.where(mass > 0, proba, 1.0)
+    return proba / proba.sum(axis=1, keepdims=True)

@@ -9,23 +9,24 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from skprune.layer_pruning._cost import Budget, n_flops, n_parameters
+from skprune.layer_pruning._cost import Budget, units_to_remove
 from skprune.layer_pruning._data import (
     as_dtype,
     as_tensor,
     check_fit_data,
     check_outputs,
-    stratify,
+    class_probabilities,
+    split,
 )
+from skprune.layer_pruning._evaluation import Validation, step_summary
 from skprune.layer_pruning._folding import fold_batchnorms
 from skprune.layer_pruning._healing import heal, reset_optimizer
 from skprune.layer_pruning._importance import forward, score_units
-from skprune.layer_pruning._splice import drop_identities, remove_unit
+from skprune.layer_pruning._splice import make_self_contained, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
@@ -89,11 +90,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         ``fine_tune_epochs`` epochs.
 
     fine_tune_lr : float, default=1.0
-        Healing learning rate, as a fraction of the net's ``lr``; a fresh
-        optimizer is created on the pruned module. The net's own rate healed a
-        CNN whose convolutions were bridged back to its unpruned accuracy in 7
-        epochs where 0.1x and 0.3x took 30 and stayed lower; as the best epoch is
-        kept, a rate too high costs only the epochs.
+        Healing learning rate, as a fraction of the net's ``lr``, on a fresh
+        optimizer (the user guide has the measurements behind the default).
 
     distill : float in [0, 1), default=0.0
         Weight of the unpruned net's outputs in the healing loss (knowledge
@@ -275,114 +273,57 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         if self.prefit and not getattr(self.net, "initialized_", False):
             raise ValueError("prefit=True needs a trained net: call net.fit first.")
         start = time.perf_counter()
-        rng = check_random_state(self.random_state)
+        self._rng = rng = check_random_state(self.random_state)
         torch.manual_seed(rng.randint(np.iinfo(np.int32).max))
         classifier = is_classifier(self.net)
         X, y, self._classes = check_fit_data(self, X, y, classifier)
-        X_train, X_valid, y_train, y_valid = train_test_split(
-            X,
-            y,
-            test_size=self.validation_fraction,
-            stratify=stratify(y, classifier, self.validation_fraction),
-            random_state=rng.randint(np.iinfo(np.int32).max),
+        X_train, X_valid, y_train, y_valid = split(
+            X, y, classifier, self.validation_fraction, rng
         )
         # the net is initialised and checked before any training
         self.net_ = (
             copy.deepcopy(self.net) if self.prefit else clone(self.net).initialize()
         )
-        module = self.net_.module_
-        reference = next(module.parameters())
+        reference = next(self.net_.module_.parameters())
         X_train, X_valid = as_dtype(X_train, reference), as_dtype(X_valid, reference)
         rows = rng.permutation(len(X_train))[: self.calibration_size]
-        self._calibration = as_tensor(X_train[rows], reference)
-        self._valid = (as_tensor(X_valid, reference), y_valid)
-        check_outputs(module, self._calibration[:1], self._classes)
+        calibration = as_tensor(X_train[rows], reference)
+        check_outputs(self.net_.module_, calibration[:1], self._classes)
         if not self.prefit:
             self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
-            module = self.net_.module_
-        if not torch.isfinite(forward(module, self._calibration)).all():
+        module = self.net_.module_
+        if not torch.isfinite(forward(module, calibration)).all():
             raise ValueError(
                 "The trained net outputs NaN or infinity on its training data: its "
                 "training diverged. Scale X (e.g. StandardScaler) or lower lr."
             )
         self.folded_layers_ = fold_batchnorms(module)
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
-        self._rng = rng
+        self._validation = Validation(
+            self.net_, as_tensor(X_valid, reference), y_valid, calibration, classifier
+        )
         units = self._candidates(module)
         self._budget = Budget.from_targets(
-            self.max_parameters, self.max_flops, module, self._calibration
+            self.max_parameters, self.max_flops, module, calibration
         )
-        limit = len(units) if self._budget else self._n_to_remove(units)
+        limit = len(units)
+        if not self._budget:
+            limit = units_to_remove(self.n_layers, units, self.tolerance)
         self.layer_importances_ = self._importances(module, units)
         self.removed_layers_ = []
-        self.history_ = [self._record(0, None, float("nan"), start)]
-        baseline = self.history_[0]["score_before_healing"]
-        self._remove(units, limit, baseline, X_train, y_train, start)
+        self.history_ = [self._validation.record(0, None, float("nan"), start)]
+        self._remove(units, limit, X_train, y_train, start)
         self._warn_if_over_budget()
-        self._make_self_contained()
-        del self._calibration, self._valid, self._teacher, self._rng, self._budget
+        make_self_contained(self.net_)
+        del self._validation, self._teacher, self._rng, self._budget
         return self
 
-    def _warn_if_over_budget(self):
-        message = self._budget and self._budget.shortfall(self.net_.module_)
-        if message:
-            within = " within tolerance" if self.tolerance is not None else ""
-            warnings.warn(message + within + ".", UserWarning, stacklevel=3)
-
-    def _choose(self, module, units, importances):
-        """The unit to remove: the least important, or the budget's choice."""
-        if self._budget:
-            return self._budget.choose(module, units, importances)
-        return min(units, key=lambda u: importances[u.name])
-
-    def _candidates(self, module):
-        return find_units(
-            module, self._calibration, self.layers, bridges=self.splice == "auto"
-        )
-
-    def _n_to_remove(self, units):
-        if isinstance(self.n_layers, Integral):
-            wanted = self.n_layers
-        else:
-            wanted = max(1, int(self.n_layers * len(units)))
-        if wanted > len(units) and self.tolerance is None:
-            found = ", ".join(f"{u.name} ({u.kind})" for u in units) or "none"
-            raise ValueError(
-                f"n_layers={self.n_layers} asks for {wanted} units but the net has "
-                f"{len(units)} prunable units: {found}."
-            )
-        return min(wanted, len(units))
-
-    def _importances(self, module, units):
-        with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
-            scores = score_units(
-                self.importance,
-                module,
-                units,
-                self._calibration,
-                loss=self._loss,
-                X_valid=self._valid[0],
-                distribution=self._distribution,
-                rng=self._rng,
-                bar=bar,
-            )
-        for name, score in sorted(scores.items(), key=lambda item: item[1]):
-            report(self, f"  {name}: importance {score:.4g}", level=2)
-        return scores
-
-    def _distribution(self, output):
-        return self.net_._get_predict_nonlinearity()(output)
-
-    def _loss(self, module):
-        X_valid, y_valid = self._valid
-        output = forward(module, X_valid)
-        with torch.inference_mode():
-            return float(self.net_.get_loss(output, y_valid, training=False))
-
-    def _remove(self, units, limit, baseline, X_train, y_train, start):
+    def _remove(self, units, limit, X_train, y_train, start):
         """Remove up to ``limit`` units, one at a time: score, remove, repair
         (heal), evaluate, repeat."""
         module = self.net_.module_
+        validation = self._validation
+        baseline = self.history_[0]["score_before_healing"]
         importances = self.layer_importances_
         for step in range(1, limit + 1):
             if step > 1:  # score
@@ -394,93 +335,75 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             if unit is None:
                 break
             saved = copy.deepcopy(module)
-            remove_unit(module, unit, self._calibration)  # remove
+            remove_unit(module, unit, validation.calibration)  # remove
             reset_optimizer(self.net_)
-            before = self._score_module(module)
+            before = validation.score(module)
             done = step == limit or (self._budget and self._budget.met(module))
             healed = self.tolerance is not None or done
             epochs = self._heal(X_train, y_train) if healed else 0  # repair
-            record = self._record(step, unit.name, before, start, healed, epochs)
-            drop = (  # evaluate
-                baseline
-                - record["score_after_healing" if healed else "score_before_healing"]
-            )
-            if self.tolerance is not None and drop > self.tolerance:
-                self.net_.module_ = module = saved
+            record = validation.record(step, unit.name, before, start, healed, epochs)
+            score = record["score_after_healing" if healed else "score_before_healing"]
+            if self.tolerance is not None and baseline - score > self.tolerance:
+                self.net_.module_ = module = saved  # evaluate: over the tolerance
                 reset_optimizer(self.net_)
                 break
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
-            self._report_step(step, unit, record, healed, epochs)
+            report(self, step_summary(step, unit, record, epochs))
             if done:
                 break
 
-    def _report_step(self, step, unit, record, healed, epochs):
-        healing = (
-            f" -> {record['score_after_healing']:.4f} after {epochs} healing epochs"
-            if healed and epochs
-            else ""
-        )
-        report(
-            self,
-            f"step {step}: removed {unit.name} ({unit.kind}), "
-            f"{record['n_parameters']:,} parameters, validation score "
-            f"{record['score_before_healing']:.4f}{healing}; elapsed "
-            f"{record['seconds']:.2f} s",
+    def _candidates(self, module):
+        return find_units(
+            module,
+            self._validation.calibration,
+            self.layers,
+            bridges=self.splice == "auto",
         )
 
+    def _importances(self, module, units):
+        with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
+            scores = score_units(
+                self.importance,
+                module,
+                units,
+                self._validation.calibration,
+                loss=self._validation.loss,
+                X_valid=self._validation.X,
+                distribution=self._validation.distribution,
+                rng=self._rng,
+                bar=bar,
+            )
+        for name, score in sorted(scores.items(), key=lambda item: item[1]):
+            report(self, f"  {name}: importance {score:.4g}", level=2)
+        return scores
+
+    def _choose(self, module, units, importances):
+        """The unit to remove: the least important, or the budget's choice."""
+        if self._budget:
+            return self._budget.choose(module, units, importances)
+        return min(units, key=lambda u: importances[u.name])
+
     def _heal(self, X_train, y_train):
+        validation = self._validation
         return heal(
             self,
             X_train,
             y_train,
-            lambda module: -self._loss(module),  # smoother than accuracy
+            lambda module: -validation.loss(module),  # smoother than accuracy
             max_epochs=self.fine_tune_epochs,
             patience=self.patience,
             lr_fraction=self.fine_tune_lr,
             teacher=self._teacher,
             distill=self.distill,
-            distribution=self._distribution if is_classifier(self.net) else None,
+            distribution=validation.distribution if validation.classifier else None,
         )
 
-    def _record(self, step, removed, before, start, healed=False, epochs=0):
-        module = self.net_.module_
-        score = self._score_module(module)
-        return {
-            "step": step,
-            "removed": removed,
-            "n_parameters": n_parameters(module),
-            "n_flops": n_flops(module, self._calibration),
-            "score_before_healing": score if step == 0 else before,
-            "score_after_healing": score if healed else float("nan"),
-            "healing_epochs": epochs,
-            "seconds": time.perf_counter() - start,
-        }
-
-    def _score_module(self, module):
-        X_valid, y_valid = self._valid
-        output = self._distribution(forward(module, X_valid)).cpu().numpy()
-        return self._metric(y_valid, output)
-
-    def _metric(self, y, output):
-        """Score of outputs against encoded targets (class indices for classifiers)."""
-        if is_classifier(self.net):
-            return float(accuracy_score(np.asarray(y), output.argmax(axis=1)))
-        return float(
-            r2_score(
-                np.asarray(y).reshape(len(output), -1), output.reshape(len(output), -1)
-            )
-        )
-
-    def _make_self_contained(self):
-        """Compact the module and make ``net_`` rebuild it as is, never full size."""
-        net = self.net_
-        drop_identities(net.module_)
-        for key in [k for k in vars(net) if k.startswith("module__")]:
-            delattr(net, key)
-            net._params_to_validate.discard(key)
-        net.module = net.module_
-        reset_optimizer(net)
+    def _warn_if_over_budget(self):
+        message = self._budget and self._budget.shortfall(self.net_.module_)
+        if message:
+            within = " within tolerance" if self.tolerance is not None else ""
+            warnings.warn(message + within + ".", UserWarning, stacklevel=3)
 
     @property
     def classes_(self):
@@ -495,7 +418,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         module = self.net_.module_
         if isinstance(X, (np.ndarray, torch.Tensor)) or hasattr(X, "to_numpy"):
             output = forward(module, as_tensor(X, next(module.parameters())))
-            return self._distribution(output).cpu().numpy()
+            output = self.net_._get_predict_nonlinearity()(output)
+            return output.cpu().numpy()
         return self.net_.predict_proba(X)
 
     def predict_proba(self, X):
@@ -506,12 +430,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         the rows renormalised.
         """
         proba = self._proba(X)
-        if is_classifier(self.net) and proba.shape[1] > len(self._classes):
-            proba = proba[:, : len(self._classes)]
-            # a row whose mass lay wholly on the extra outputs: no preference left
-            mass = proba.sum(axis=1, keepdims=True)
-            proba = np.where(mass > 0, proba, 1.0)
-            proba = proba / proba.sum(axis=1, keepdims=True)
+        if is_classifier(self.net):
+            return class_probabilities(proba, len(self._classes))
         return proba
 
     def predict(self, X):

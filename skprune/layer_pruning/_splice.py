@@ -9,12 +9,14 @@
   ``Linear``, or for two convolutions one convolution with the second's kernel,
   fitted over the input's patches.
 - :func:`drop_identities` then deletes the identities from every ``nn.Sequential``,
-  so the pruned module has fewer modules as well as fewer parameters.
+  so the pruned module has fewer modules as well as fewer parameters, and
+  :func:`make_self_contained` makes the skorch net rebuild that module as is.
 """
 
 import torch
 from torch import nn
 
+from skprune.layer_pruning._healing import reset_optimizer
 from skprune.layer_pruning._hooks import run_hooked
 from skprune.layer_pruning._units import conv_padding
 
@@ -160,3 +162,15 @@ def drop_identities(module):
                 for i, m in enumerate(kept):
                     sub.add_module(str(i), m)
     return module
+
+
+def make_self_contained(net):
+    """Compact ``net.module_`` and make ``net`` rebuild it as is (its
+    ``module`` the pruned instance, no ``module__*`` arguments), so cloning or
+    pickling the net never builds the full-size module."""
+    drop_identities(net.module_)
+    for key in [k for k in vars(net) if k.startswith("module__")]:
+        delattr(net, key)
+        net._params_to_validate.discard(key)
+    net.module = net.module_
+    reset_optimizer(net)
