@@ -14,7 +14,8 @@ validation score stops improving), and compared on a held-out test split with:
 - a net of the pruned depth (CNNs: the pruned net's channels) trained from
   scratch for the same total epochs;
 - Torch-Pruning's width pruning (L2 magnitude) at about the pruned net's
-  parameter count, fine-tuned for the same epochs as the healing.
+  parameter count, fine-tuned for the same epochs as the healing
+  (these two for the count's pruned net and for the budget's).
 
 Nets: an MLP of 6 x [Linear(256)-BatchNorm-ReLU-Dropout] on modeldata's
 ``hpc_data`` (4 classes); Conv-BatchNorm-ReLU CNNs on digits as 1x8x8 images (4 x
@@ -247,10 +248,47 @@ def evaluate(name):
         )
         return pruner, epochs
 
+    def same_size_rows(pruner, epochs, label):
+        """A net of the pruned size trained from scratch for the same total
+        epochs, and Torch-Pruning's width pruning at the same parameters."""
+        module = pruner.net_.module_
+        depth = sum(isinstance(m, (nn.Linear, nn.Conv2d)) for m in module) - 1
+        torch.manual_seed(0)
+        convs = [m for m in module if isinstance(m, nn.Conv2d)]
+        small = (  # the pruned net's own channels, BatchNorm back in
+            cnn(tuple(c.out_channels for c in convs))
+            if convs
+            else build_depth(X, n_out, depth)
+        )
+        scratch = make_net(small, kind, EPOCHS + epochs)
+        scratch.fit(X_train, y_train)
+        row(
+            f"scratch as {label}: {depth} hidden weight layers, "
+            f"{EPOCHS + epochs} epochs",
+            scratch.module_,
+            "-",
+            "-",
+            scratch.score(X_test, y_test),
+            EPOCHS + epochs,
+        )
+        width = torch_pruning(
+            full, X_train, y_train, n_parameters(module), epochs, kind
+        )
+        row(
+            f"Torch-Pruning width (L2), params of {label}",
+            width.module_,
+            "channels",
+            "-",
+            width.score(X_test, y_test),
+            epochs,
+        )
+
     pruner, epochs = pruned_row(
         "LayerPruner (ablation)", n_layers=n_remove, random_state=0
     )
-    pruned_row("LayerPruner(max_parameters=0.6)", max_parameters=0.6, random_state=0)
+    budget, budget_epochs = pruned_row(
+        "LayerPruner(max_parameters=0.6)", max_parameters=0.6, random_state=0
+    )
     for seed in range(3):
         pruned_row(
             f"random removal (seed {seed})",
@@ -270,35 +308,8 @@ def evaluate(name):
         control.score(X_test, y_test),
         epochs,
     )
-    depth = sum(isinstance(m, (nn.Linear, nn.Conv2d)) for m in pruner.net_.module_) - 1
-    torch.manual_seed(0)
-    convs = [m for m in pruner.net_.module_ if isinstance(m, nn.Conv2d)]
-    small = (  # the pruned net's own channels, BatchNorm back in
-        cnn(tuple(c.out_channels for c in convs))
-        if convs
-        else build_depth(X, n_out, depth)
-    )
-    scratch = make_net(small, kind, EPOCHS + epochs)
-    scratch.fit(X_train, y_train)
-    row(
-        f"scratch, {depth} hidden weight layers, {EPOCHS + epochs} epochs",
-        scratch.module_,
-        "-",
-        "-",
-        scratch.score(X_test, y_test),
-        EPOCHS + epochs,
-    )
-    width = torch_pruning(
-        full, X_train, y_train, n_parameters(pruner.net_.module_), epochs, kind
-    )
-    row(
-        "Torch-Pruning width (L2), same params",
-        width.module_,
-        "channels",
-        "-",
-        width.score(X_test, y_test),
-        epochs,
-    )
+    same_size_rows(pruner, epochs, "the count")
+    same_size_rows(budget, budget_epochs, "the budget")
 
 
 def main():
