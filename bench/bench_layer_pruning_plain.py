@@ -199,15 +199,15 @@ def torch_pruning(full, X_train, y_train, target_params, epochs, kind):
     return tuned
 
 
-def evaluate(name):
+def evaluate(name, seed=0):
     load, build, build_depth, n_remove, kind = NETS[name]
     X, y = load()
     stratify = y if kind == "classifier" else None
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, random_state=0, stratify=stratify
+        X, y, test_size=0.25, random_state=seed, stratify=stratify
     )
     n_out = int(y.max()) + 1 if kind == "classifier" else 1
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     full = make_net(build(X, n_out), kind).fit(X_train, y_train)
     rows = torch.as_tensor(np.resize(X_test, (20_000, *X_test.shape[1:])))
     example = rows[:1]
@@ -215,7 +215,7 @@ def evaluate(name):
     base_time = forward_seconds(full.module_, rows)
     metric = "accuracy" if kind == "classifier" else "R^2"
     print(
-        f"\n### {name}: {X.shape[0]} rows; unpruned test {metric} "
+        f"\n### {name} (seed {seed}): {X.shape[0]} rows; unpruned test {metric} "
         f"{full.score(X_test, y_test):.4f}, {base_params:,} parameters, "
         f"{base_flops:,} FLOPs/row\n"
     )
@@ -253,7 +253,7 @@ def evaluate(name):
         epochs, and Torch-Pruning's width pruning at the same parameters."""
         module = pruner.net_.module_
         depth = sum(isinstance(m, (nn.Linear, nn.Conv2d)) for m in module) - 1
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
         convs = [m for m in module if isinstance(m, nn.Conv2d)]
         small = (  # the pruned net's own channels, BatchNorm back in
             cnn(tuple(c.out_channels for c in convs))
@@ -284,17 +284,17 @@ def evaluate(name):
         )
 
     pruner, epochs = pruned_row(
-        "LayerPruner (ablation)", n_layers=n_remove, random_state=0
+        "LayerPruner (ablation)", n_layers=n_remove, random_state=seed
     )
     budget, budget_epochs = pruned_row(
-        "LayerPruner(max_parameters=0.6)", max_parameters=0.6, random_state=0
+        "LayerPruner(max_parameters=0.6)", max_parameters=0.6, random_state=seed
     )
-    for seed in range(3):
+    for draw in range(3):
         pruned_row(
-            f"random removal (seed {seed})",
+            f"random removal (seed {draw})",
             n_layers=n_remove,
             importance="random",
-            random_state=seed,
+            random_state=draw,
         )
     control = copy.deepcopy(full)
     control.set_params(lr=1e-4)
@@ -315,10 +315,18 @@ def evaluate(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=list(NETS))
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="seeds of the split, the training and the pruning (one table each)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     for name in args.nets:
-        evaluate(name)
+        for seed in args.seeds:
+            evaluate(name, seed)
 
 
 if __name__ == "__main__":
