@@ -15,7 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
@@ -70,6 +70,15 @@ class WeightPrunerCV(WeightPruner):
         tried for the repair. An int ``n``: ``n`` values spread log-evenly over
         1/100 to 100 times the model's own value.
 
+    selection_strengths : array-like of float, default=(1.0, 10.0)
+        How many times stronger than the model's own the shrinkage is of the
+        model whose weights are ranked for pruning (``C / m`` or ``alpha * m``;
+        1: the model as given). Each is tried in every fold, with every repair
+        strength. With fewer rows than columns a stronger-shrunk model ranks
+        columns better (pd_speech, 252 rows x 752: ROC AUC at 2% of the columns
+        0.777 -> 0.801), on other tables the model's own does; the CV picks.
+        Models without a regularisation parameter use the model as given.
+
     cv : int, cross-validation generator or iterable, default=5
         As in scikit-learn (stratified folds for classifiers).
 
@@ -100,7 +109,8 @@ class WeightPrunerCV(WeightPruner):
     Attributes
     ----------
     best_params_ : dict
-        The chosen ``sparsity`` and strength (key ``"C"`` or ``"alpha"``).
+        The chosen ``sparsity``, repair strength (key ``"C"`` or ``"alpha"``)
+        and ``selection_strength``.
 
     best_score_ : float
         Mean CV score of the chosen setting.
@@ -109,7 +119,8 @@ class WeightPrunerCV(WeightPruner):
         Its row in ``cv_results_``.
 
     cv_results_ : dict of ndarrays
-        One entry per (sparsity, strength): ``param_sparsity``,
+        One entry per (selection strength, sparsity, strength):
+        ``param_selection_strength``, ``param_sparsity``,
         ``param_C``/``param_alpha``, ``split{i}_test_score``,
         ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
         ``mean_n_nonzero``; and ``dense_test_score``, the dense model's mean.
@@ -148,6 +159,7 @@ classes_, n_features_in_, feature_names_in_
         "sparsity": [Interval(Real, 0, 1, closed="left")],
         "penalty": [StrOptions({"auto", "l1", "l2"})],
         "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "selection_strengths": ["array-like"],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
@@ -165,6 +177,7 @@ classes_, n_features_in_, feature_names_in_
         sparsity=0.9,
         penalty="auto",
         strengths=10,
+        selection_strengths=(1.0, 10.0),
         cv=5,
         scoring=None,
         tolerance=None,
@@ -180,6 +193,7 @@ classes_, n_features_in_, feature_names_in_
         self.sparsity = sparsity
         self.penalty = penalty
         self.strengths = strengths
+        self.selection_strengths = selection_strengths
         self.cv = cv
         self.scoring = scoring
         self.tolerance = tolerance
@@ -228,6 +242,14 @@ classes_, n_features_in_, feature_names_in_
             final_step(self.estimator), self.penalty, n_classes, coupled, seed
         )
         grid = self._shrinkage.grid(self.strengths)
+        multipliers = np.asarray(self.selection_strengths, dtype=np.float64).ravel()
+        if multipliers.size == 0 or np.any(multipliers <= 0):
+            raise ValueError(
+                "selection_strengths must be positive multipliers of the model's "
+                f"shrinkage (1: as given); got {self.selection_strengths!r}."
+            )
+        if self._shrinkage.param is None:
+            multipliers = np.ones(1)  # nothing to strengthen
         levels = (
             np.array([self.sparsity])
             if self.tolerance is None
@@ -238,23 +260,25 @@ classes_, n_features_in_, feature_names_in_
         if scoring is None and classifier and hasattr(self.estimator, "predict_proba"):
             # smoother than accuracy on small folds; every class known, even one
             # a fold's test part lacks
-            scoring = make_scorer(
-                log_loss,
-                greater_is_better=False,
-                response_method="predict_proba",
-                labels=np.unique(y),
-            )
-        scorer = check_scoring(self.estimator, scoring=scoring)
+            scorer = _NegLogLoss(np.unique(y))
+        else:
+            scorer = check_scoring(self.estimator, scoring=scoring)
         self._start = time.perf_counter()
         # the fit on all the data first: it warm-starts the folds' fits
         problem = Problem(self.estimator, (X, y, step_params), classifier)
         start = (problem.final.coef_, problem.final.intercept_)
         folds = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fold)(X, y, step_params, folds, scorer, grid, levels, start)
-            for folds in cv.split(X, y)
+            delayed(self._fold)(
+                X, y, step_params, fold, scorer, grid, levels, multipliers, start
+            )
+            for fold in cv.split(X, y)
         )
         self.n_splits_ = len(folds)
-        self._choose(folds, grid, levels)
+        self._choose(folds, grid, levels, multipliers)
+        chosen = multipliers[self._chosen_selection]
+        if chosen != 1.0:  # the weights ranked are a more shrunk model's
+            estimator = self._selecting(chosen)
+            problem = Problem(estimator, (X, y, step_params), classifier, start)
         coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
         rng = check_random_state(self.random_state)
         self._run_schedule(problem, coef, intercept, None, rng)
@@ -269,32 +293,61 @@ classes_, n_features_in_, feature_names_in_
             ),
         )
         self._fold_head()
-        del self._start
+        del self._start, self._chosen_selection
         return self
 
-    def _fold(self, X, y, step_params, fold, scorer, grid, levels, start):
-        """Scores of one fold: the dense model's, and every (level, strength)'s
-        in an (n_levels, n_strengths) array, with their numbers of nonzeros."""
+    def _selecting(self, multiplier):
+        """The wrapped model with its shrinkage ``multiplier`` times stronger."""
+        if multiplier == 1.0 or self._shrinkage.param is None:
+            return self.estimator
+        value = self._shrinkage.selection_values([multiplier])[0]
+        param = self._shrinkage.param
+        if isinstance(self.estimator, Pipeline):
+            param = f"{self.estimator.steps[-1][0]}__{param}"
+        return clone(self.estimator).set_params(**{param: value})
+
+    def _fold(self, X, y, step_params, fold, scorer, grid, levels, multipliers, start):
+        """Scores of one fold: the dense model's, and every (selection, level,
+        strength)'s in an (n_selections, n_levels, n_strengths) array, with their
+        numbers of nonzeros."""
         train, test = fold
         params = {
             name: _check_method_params(X, value, train)
             for name, value in step_params.items()
         }
         data = (_safe_indexing(X, train), _safe_indexing(y, train), params)
-        problem = Problem(self.estimator, data, is_classifier(self.estimator), start)
+        classifier = is_classifier(self.estimator)
         test_params = _check_method_params(X, list(step_params.values())[-1], test)
         weight = test_params.get("sample_weight")
         kwargs = {} if weight is None else {"sample_weight": weight}
-        # the Pipeline's head transforms the test part once; each candidate is
-        # scored as its last step on it
+        given = Problem(self.estimator, data, classifier, start)
+        # the Pipeline's head transforms the test part once (it does not depend
+        # on the last step's shrinkage); each candidate is scored as its last
+        # step on it
         Z_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-        if isinstance(problem.model, Pipeline) and len(problem.model) > 1:
-            Z_test = problem.model[:-1].transform(Z_test)
+        if isinstance(given.model, Pipeline) and len(given.model) > 1:
+            Z_test = given.model[:-1].transform(Z_test)
 
-        def score(coef, intercept):
-            model = with_weights(problem.final, coef, intercept)
+        def score(final, coef, intercept):
+            model = with_weights(final, coef, intercept)
             return float(scorer(model, Z_test, y_test, **kwargs))
 
+        dense = score(given.final, *as_2d(given.final.coef_, given.final.intercept_))
+        shape = (len(multipliers), len(levels), len(grid))
+        scores, nonzero = np.empty(shape), np.empty(shape, dtype=int)
+        for s, multiplier in enumerate(multipliers):
+            problem = (
+                given
+                if multiplier == 1.0
+                else Problem(self._selecting(multiplier), data, classifier, start)
+            )
+            self._score_levels(problem, levels, grid, score, scores[s], nonzero[s])
+        return dense, scores, nonzero
+
+    def _score_levels(self, problem, levels, grid, score, scores, nonzero):
+        """Prune ``problem``'s model along one path, repair each level at every
+        strength (strongest first, warm-started) and score it, into ``scores``
+        and ``nonzero`` (n_levels, n_strengths)."""
         coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
         alive = np.ones(
@@ -304,12 +357,10 @@ classes_, n_features_in_, feature_names_in_
         rng = check_random_state(self.random_state)
         path = self._path(problem, coef, intercept, alive, counts[-1], n_units, rng)
         done = np.array([level.n_pruned for level in path])
-        scores = np.empty((len(levels), len(grid)))
-        nonzero = np.empty((len(levels), len(grid)), dtype=int)
         for i, count in enumerate(counts):
             level = path[int(np.searchsorted(done, count, side="right")) - 1]
             start = (level.coef, level.intercept)
-            for j, strength in enumerate(grid):  # strongest first, warm-started
+            for j, strength in enumerate(grid):
                 model = self._shrinkage.model(problem.final, strength)
                 start = repair(
                     model,
@@ -321,16 +372,17 @@ classes_, n_features_in_, feature_names_in_
                     level.alive,
                     _l2_strength(model, problem.Z.shape[0]),
                 )
-                scores[i, j] = score(*start)
+                scores[i, j] = score(problem.final, *start)
                 nonzero[i, j] = np.count_nonzero(start[0])
-        dense = as_2d(problem.final.coef_, problem.final.intercept_)
-        return score(*dense), scores, nonzero
 
-    def _choose(self, folds, grid, levels):
+    def _choose(self, folds, grid, levels, multipliers):
         dense = np.array([fold[0] for fold in folds])
-        scores = np.stack([fold[1] for fold in folds])  # (folds, levels, strengths)
+        # (folds, selections, levels, strengths)
+        scores = np.stack([fold[1] for fold in folds])
         mean = scores.mean(axis=0)
-        best_per_level = mean.max(axis=1)
+        # per level, every (selection, strength) side by side
+        by_level = mean.transpose(1, 0, 2).reshape(len(levels), -1)
+        best_per_level = by_level.max(axis=1)
         if self.tolerance is None:
             chosen = 0
         else:
@@ -345,11 +397,15 @@ classes_, n_features_in_, feature_names_in_
                     UserWarning,
                     stacklevel=3,
                 )
-        strength = int(np.argmax(mean[chosen]))  # the first best: most shrinkage
+        given = np.flatnonzero(multipliers == 1.0)
+        selection = _selection(scores[:, :, chosen], given[0] if given.size else 0)
+        strength = int(np.argmax(mean[selection, chosen]))  # first best: most shrinkage
         param = self._shrinkage.param or "strength"
+        n_selections = len(multipliers)
         self.cv_results_ = {
-            "param_sparsity": np.repeat(levels, len(grid)),
-            f"param_{param}": np.tile(grid, len(levels)),
+            "param_selection_strength": np.repeat(multipliers, len(levels) * len(grid)),
+            "param_sparsity": np.tile(np.repeat(levels, len(grid)), n_selections),
+            f"param_{param}": np.tile(grid, len(levels) * n_selections),
             **{
                 f"split{k}_test_score": fold_scores.ravel()
                 for k, fold_scores in enumerate(scores)
@@ -360,16 +416,21 @@ classes_, n_features_in_, feature_names_in_
             "mean_n_nonzero": np.mean([fold[2] for fold in folds], axis=0).ravel(),
             "dense_test_score": np.full(mean.size, dense.mean()),
         }
-        self.best_index_ = int(chosen * len(grid) + strength)
-        self.best_score_ = float(mean[chosen, strength])
+        self.best_index_ = int(
+            np.ravel_multi_index((selection, chosen, strength), mean.shape)
+        )
+        self.best_score_ = float(mean[selection, chosen, strength])
         self.best_params_ = {"sparsity": float(levels[chosen])}
         if self._shrinkage.param is not None:
             self.best_params_[param] = float(grid[strength])
+            self.best_params_["selection_strength"] = float(multipliers[selection])
         self._chosen = (float(levels[chosen]), grid[strength])
+        self._chosen_selection = selection
         report(
             self,
-            f"chose sparsity {levels[chosen]:.3f}, {param}={grid[strength]}: mean "
-            f"CV score {self.best_score_:.4f} (dense {dense.mean():.4f}, "
+            f"chose sparsity {levels[chosen]:.3f}, {param}={grid[strength]}, "
+            f"selection strength {multipliers[selection]:g}: mean CV score "
+            f"{self.best_score_:.4f} (dense {dense.mean():.4f}, "
             f"{self.n_splits_} folds)",
         )
 
@@ -391,6 +452,47 @@ classes_, n_features_in_, feature_names_in_
         if alive.shape != coef.shape:  # whole columns
             used = used.any(axis=0, keepdims=True)
         return coef, intercept, alive & used
+
+
+class _NegLogLoss:
+    """The ``neg_log_loss`` scorer, as scikit-learn's with ``labels`` given, without
+    its input checks: a fold scores tens of candidates, and those checks took 3.6
+    ms of each 4 ms call on a 76-row test part."""
+
+    def __init__(self, labels):
+        self.labels = labels
+        self.scorer = make_scorer(
+            log_loss,
+            greater_is_better=False,
+            response_method="predict_proba",
+            labels=labels,
+        )
+
+    def __call__(self, model, X, y, sample_weight=None):
+        classes = model.classes_
+        codes = np.searchsorted(classes, y)
+        if len(classes) != len(self.labels) or np.ndim(y) != 1:
+            return self.scorer(model, X, y, sample_weight=sample_weight)
+        proba = model.predict_proba(X)
+        eps = np.finfo(proba.dtype).eps
+        picked = np.clip(proba[np.arange(len(codes)), codes], eps, 1 - eps)
+        return -float(np.average(-np.log(picked), weights=sample_weight))
+
+
+def _selection(scores, reference=0):
+    """The ranking model to use, from fold scores (folds, selections,
+    strengths) at the chosen sparsity: ``reference`` (the model as given)
+    unless another, each at its best strength, beats it by more than the
+    standard error of their paired fold differences (on a table with thousands
+    of rows the candidates differ by less than the folds do, and a plain argmax
+    then picks by chance)."""
+    best = scores[:, np.arange(scores.shape[1]), scores.mean(axis=0).argmax(axis=1)]
+    gains = best - best[:, reference : reference + 1]  # (folds, selections)
+    if len(gains) < 2:
+        return int(np.argmax(gains.mean(axis=0)))
+    clear = gains.mean(axis=0) - gains.std(axis=0, ddof=1) / np.sqrt(len(gains))
+    clear[reference] = 0.0
+    return int(np.argmax(clear)) if clear.max() > 0 else reference
 
 
 def _rank(values):

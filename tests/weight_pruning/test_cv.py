@@ -38,11 +38,15 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     X, y = cancer
     pruner = WeightPrunerCV(_model(), sparsity=0.8, strengths=4, cv=3).fit(X, y)
     results = pruner.cv_results_
-    assert len(results["mean_test_score"]) == 4
-    assert results["param_C"].tolist() == sorted(results["param_C"].tolist())
+    # the model as given and a 10x more shrunk one rank the weights; 4 strengths
+    assert len(results["mean_test_score"]) == 8
+    assert results["param_selection_strength"].tolist() == [1.0] * 4 + [10.0] * 4
+    assert results["param_C"][:4].tolist() == sorted(results["param_C"][:4].tolist())
     assert pruner.best_params_["C"] == results["param_C"][pruner.best_index_]
-    assert pruner.best_score_ == results["mean_test_score"].max()
-    assert results["rank_test_score"][pruner.best_index_] == 1
+    chosen = results["param_selection_strength"] == (
+        pruner.best_params_["selection_strength"]
+    )
+    assert pruner.best_score_ == results["mean_test_score"][chosen].max()
     # the L1 repair never adds weights: at most the 20% kept
     assert np.count_nonzero(pruner.coef_) <= 6
     assert pruner.sparsity_ >= 0.8
@@ -114,7 +118,7 @@ def test_cv_tunes_each_models_own_parameter(model, param, penalty):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         pruner = WeightPrunerCV(model, sparsity=0.5, strengths=3, cv=3).fit(X, y)
-    assert set(pruner.best_params_) == {"sparsity", param}
+    assert set(pruner.best_params_) == {"sparsity", param, "selection_strength"}
     assert pruner._shrinkage.penalty == penalty
     assert np.count_nonzero(pruner.coef_) <= X.shape[1] // 2 + 1
 
@@ -248,3 +252,52 @@ def test_cv_with_a_class_missing_from_a_fold():
         _model(), sparsity=0.5, structure="feature", strengths=2, cv=5
     ).fit(X, y)
     assert np.isfinite(pruner.cv_results_["mean_test_score"]).all()
+
+
+def test_the_fold_log_loss_equals_scikit_learns():
+    from sklearn.metrics import get_scorer
+
+    from skprune.weight_pruning._cv import _NegLogLoss
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = np.array(["a", "b", "c"])[rng.integers(0, 3, 120)]
+    model = LogisticRegression().fit(X, y)
+    weights = rng.random(120)
+    ours = _NegLogLoss(np.unique(y))
+    theirs = get_scorer("neg_log_loss")
+    assert ours(model, X, y) == pytest.approx(theirs(model, X, y), rel=1e-12)
+    assert ours(model, X, y, sample_weight=weights) == pytest.approx(
+        theirs(model, X, y, sample_weight=weights), rel=1e-12
+    )
+
+
+def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(cancer):
+    X, y = cancer
+    pruner = WeightPrunerCV(
+        _model(C=100.0), sparsity=0.9, strengths=3, selection_strengths=[1.0, 1000.0]
+    ).fit(X, y)
+    results = pruner.cv_results_
+    best = {
+        m: results["mean_test_score"][results["param_selection_strength"] == m].max()
+        for m in (1.0, 1000.0)
+    }
+    chosen = pruner.best_params_["selection_strength"]
+    assert best[chosen] == max(best.values()) == pruner.best_score_
+    # the final fit ranks with the chosen model: its columns are the ones kept
+    ranking = make_pipeline(
+        StandardScaler(), LogisticRegression(C=100.0 / chosen, max_iter=1000)
+    )
+    by_hand = WeightPruner(ranking, sparsity=0.9, structure="unstructured").fit(X, y)
+    assert np.all(pruner.support_ <= by_hand.support_)
+    with pytest.raises(ValueError, match="positive multipliers"):
+        WeightPrunerCV(_model(), selection_strengths=[0.0]).fit(X, y)
+
+
+def test_the_model_as_given_ranks_unless_another_is_clearly_better():
+    from skprune.weight_pruning._cv import _selection
+
+    folds = np.array([[-0.50, -0.49], [-0.52, -0.53], [-0.51, -0.505]])[:, :, None]
+    assert _selection(folds) == 0  # ahead on average, not beyond the folds' noise
+    folds[:, 1] += 0.05
+    assert _selection(folds) == 1
