@@ -30,6 +30,9 @@ from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair
 from skprune.weight_pruning._shrinkage import Shrinkage
 
+# selection_strengths="auto": below this many rows per column, rank the weights
+# of a 10x more shrunk model
+_ROWS_PER_COLUMN = 4
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
 
@@ -70,14 +73,20 @@ class WeightPrunerCV(WeightPruner):
         tried for the repair. An int ``n``: ``n`` values spread log-evenly over
         1/100 to 100 times the model's own value.
 
-    selection_strengths : array-like of float, default=(1.0, 10.0)
+    selection_strengths : "auto" or array-like of float, default="auto"
         How many times stronger than the model's own the shrinkage is of the
         model whose weights are ranked for pruning (``C / m`` or ``alpha * m``;
-        1: the model as given). Each is tried in every fold, with every repair
-        strength. With fewer rows than columns a stronger-shrunk model ranks
-        columns better (pd_speech, 252 rows x 752: ROC AUC at 2% of the columns
-        0.777 -> 0.801), on other tables the model's own does; the CV picks.
-        Models without a regularisation parameter use the model as given.
+        1: the model as given), as the relaxed lasso selects with a strong
+        penalty and refits with a tuned one. Several values: each is tried in
+        every fold with every repair strength, and another than 1 is kept only
+        where its paired fold gain exceeds one standard error. ``"auto"``: 10
+        when the rows are fewer than 4 per column (a model fitted on few rows
+        per column has noisy weights), else 1. Measured (mean ROC AUC of 3
+        splits): ranking with 10x at 5% / 2% of the columns lifted pd_speech
+        (252 x 752) from 0.796 / 0.777 to 0.817 / 0.804 and ad_data (333 x 130)
+        from 0.921 / 0.869 to 0.918 / 0.871 (10%: 0.930 -> 0.938), and cost
+        grants (8,190 x 1,498) 0.003-0.004. Models without a regularisation
+        parameter use the model as given.
 
     cv : int, cross-validation generator or iterable, default=5
         As in scikit-learn (stratified folds for classifiers).
@@ -159,7 +168,7 @@ classes_, n_features_in_, feature_names_in_
         "sparsity": [Interval(Real, 0, 1, closed="left")],
         "penalty": [StrOptions({"auto", "l1", "l2"})],
         "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "selection_strengths": ["array-like"],
+        "selection_strengths": [StrOptions({"auto"}), "array-like"],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
@@ -177,7 +186,7 @@ classes_, n_features_in_, feature_names_in_
         sparsity=0.9,
         penalty="auto",
         strengths=10,
-        selection_strengths=(1.0, 10.0),
+        selection_strengths="auto",
         cv=5,
         scoring=None,
         tolerance=None,
@@ -242,7 +251,10 @@ classes_, n_features_in_, feature_names_in_
             final_step(self.estimator), self.penalty, n_classes, coupled, seed
         )
         grid = self._shrinkage.grid(self.strengths)
-        multipliers = np.asarray(self.selection_strengths, dtype=np.float64).ravel()
+        multipliers = self.selection_strengths
+        if isinstance(multipliers, str):  # "auto": few rows per column shrink more
+            multipliers = [10.0 if X.shape[0] < _ROWS_PER_COLUMN * X.shape[1] else 1.0]
+        multipliers = np.asarray(multipliers, dtype=np.float64).ravel()
         if multipliers.size == 0 or np.any(multipliers <= 0):
             raise ValueError(
                 "selection_strengths must be positive multipliers of the model's "

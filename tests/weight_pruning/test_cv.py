@@ -38,13 +38,13 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     X, y = cancer
     pruner = WeightPrunerCV(_model(), sparsity=0.8, strengths=4, cv=3).fit(X, y)
     results = pruner.cv_results_
-    # the model as given and a 10x more shrunk one rank the weights; 4 strengths
-    assert len(results["mean_test_score"]) == 8
-    assert results["param_selection_strength"].tolist() == [1.0] * 4 + [10.0] * 4
-    assert results["param_C"][:4].tolist() == sorted(results["param_C"][:4].tolist())
+    # 569 rows for 30 columns: the model as given ranks the weights
+    assert results["param_selection_strength"].tolist() == [1.0] * 4
+    assert results["param_C"].tolist() == sorted(results["param_C"].tolist())
     assert pruner.best_params_["C"] == results["param_C"][pruner.best_index_]
-    chosen = results["param_selection_strength"] == (
-        pruner.best_params_["selection_strength"]
+    chosen = (
+        results["param_selection_strength"]
+        == (pruner.best_params_["selection_strength"])
     )
     assert pruner.best_score_ == results["mean_test_score"][chosen].max()
     # the L1 repair never adds weights: at most the 20% kept
@@ -301,3 +301,15 @@ def test_the_model_as_given_ranks_unless_another_is_clearly_better():
     assert _selection(folds) == 0  # ahead on average, not beyond the folds' noise
     folds[:, 1] += 0.05
     assert _selection(folds) == 1
+
+
+def test_auto_ranks_a_10x_more_shrunk_model_when_rows_are_few_per_column():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(120, 60, n_informative=5, random_state=0)
+    pruner = WeightPrunerCV(_model(C=0.5), sparsity=0.9, strengths=3, cv=3)
+    pruner.fit(X, y)
+    assert pruner.best_params_["selection_strength"] == 10.0
+    ranking = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=1000))
+    by_hand = WeightPruner(ranking, sparsity=0.9).fit(X, y)
+    assert np.all(pruner.support_ <= by_hand.support_)
