@@ -153,7 +153,7 @@ classes_, n_features_in_, feature_names_in_
     >>> model = make_pipeline(StandardScaler(), LogisticRegression())
     >>> pruner = WeightPrunerCV(model, sparsity=0.8, strengths=5).fit(X, y)
     >>> sorted(pruner.best_params_)
-    ['C', 'sparsity']
+    ['C', 'selection_strength', 'sparsity']
     >>> int(pruner.coef_.astype(bool).sum()) <= 6
     True
     >>> pruner.score(X, y) > 0.95
