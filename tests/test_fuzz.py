@@ -276,8 +276,8 @@ def test_layer_pruner_fit_predict_on_random_frames(problem):
 
 @st.composite
 def _sparse_problems(draw):
-    """A random sparse matrix (CSR or CSC; explicit zeros, NaN, negatives, empty
-    columns) and a class or regression target."""
+    """A random sparse matrix (CSR or CSC, float64 or float32; explicit zeros, NaN,
+    negatives, empty columns) and a class or regression target."""
     import scipy.sparse as sp
 
     n = draw(st.integers(2, 40))
@@ -299,6 +299,8 @@ def _sparse_problems(draw):
     matrix = sp.csr_matrix((values(len(rows)), (rows, cols)), shape=(n, p))
     if draw(st.booleans()):
         matrix = matrix.tocsc()
+    if draw(st.booleans()):  # read as stored: float32 values are not copied
+        matrix = matrix.astype(np.float32)
     kind = draw(st.sampled_from(["binary", "multiclass", "float"]))
     if kind == "binary":
         y = rng.integers(0, 2, n)
