@@ -118,8 +118,8 @@ def _padded(tables):
 
 def _total_weight(tables):
     """The (weighted) number of rows counted in the tables."""
-    if isinstance(tables, SparseTables):
-        return tables.totals.sum()
+    if isinstance(tables, dict):  # a sparse matrix's
+        return tables["totals"].sum()
     return tables[0].sum() if len(tables) else 0.0
 
 
@@ -387,7 +387,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         start = time.perf_counter()
         if sp.issparse(X):
             return self._partial_fit_sparse(X, y, classes, sample_weight, start)
-        if isinstance(getattr(self, "_tables", None), SparseTables):
+        if isinstance(getattr(self, "_tables", None), dict):
             raise TypeError(
                 "This FeaturePruner was fed sparse chunks; a dense chunk cannot be "
                 "added to them (its levels differ). Feed one kind of chunk."
@@ -428,7 +428,7 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
     def _partial_fit_sparse(self, X, y, classes, sample_weight, start):
         """A sparse chunk: the first fixes each column's nonzero edges."""
         first = not hasattr(self, "_tables")
-        if not first and not isinstance(self._tables, SparseTables):
+        if not first and not isinstance(self._tables, dict):
             raise TypeError(
                 "This FeaturePruner was fed dense chunks; a sparse chunk cannot be "
                 "added to them (its levels differ). Feed one kind of chunk."
@@ -455,13 +455,13 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         else:
             target = TargetCoding(**self._target)
         y_codes = target.encode(y)
-        fixed = None if first else self._tables
+        fixed = None if first else SparseTables(**self._tables)
         with numba_threads(self.n_jobs):
             tables = sparse_tables(
                 X, y_codes, target.n_classes, weights, self.n_bins, fixed
             )
         self._plan, self._target = None, target.state()
-        self._tables = tables if first else self._tables + tables
+        self._tables = (tables if first else fixed + tables).state()
         self._add_moments(y, y_codes, target, weights, first)
         return self._score(start, report_level=report_level)
 
@@ -553,9 +553,11 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         moments = None
         if self.criterion == "variance":
             moments = moment_summary(self._moments)  # (bin means, total SS)
-        if isinstance(tables, SparseTables):
+        if isinstance(tables, dict):  # a sparse matrix's (SparseTables.state())
             with numba_threads(self.n_jobs):
-                self.scores_, self.pvalues_ = tables.score(self.criterion, moments)
+                self.scores_, self.pvalues_ = SparseTables(**tables).score(
+                    self.criterion, moments
+                )
         elif isinstance(tables, np.ndarray) or _paddable(tables):
             # every table at once, in compiled code (empty levels change nothing)
             padded = tables if isinstance(tables, np.ndarray) else _padded(tables)

@@ -45,6 +45,11 @@ class SparseTables:
         self.nonzero, self.missing, self.totals = nonzero, missing, totals
         self.binned, self.edges, self.levels = binned, edges, levels
 
+    def state(self):
+        """The arrays, as a dict (what a fitted FeaturePruner keeps: skops loads
+        it trusting no more types)."""
+        return dict(vars(self))
+
     def __add__(self, other):
         """The tables of two chunks counted with the same ``binned`` and ``edges``."""
         if self.missing.size and other.missing.size:

@@ -65,8 +65,8 @@ def test_a_rare_column_is_present_or_absent():
     pruner = FeaturePruner(threshold=None).fit(X.tocsr(), y)
     assert pruner.scores_[1] == pytest.approx(pruner.scores_[2])
     tables = pruner._tables
-    assert list(tables.binned) == [0]  # columns 1 and 2: present or absent
-    assert np.isfinite(tables.edges[0]).sum() == 3  # 4 levels of 5 rows
+    assert list(tables["binned"]) == [0]  # columns 1 and 2: present or absent
+    assert np.isfinite(tables["edges"][0]).sum() == 3  # 4 levels of 5 rows
 
 
 def test_a_matrix_whose_dense_copy_would_not_fit_is_never_densified():
@@ -173,3 +173,20 @@ def test_duplicate_and_unsorted_entries_count_as_scipy_reads_them(counts):
         scores = FeaturePruner(threshold=None).fit(matrix, y).scores_
         np.testing.assert_allclose(scores, expected, atol=1e-12)
     assert doubled.nnz == 2 * canonical.nnz  # the caller's matrix is not changed
+
+
+def test_a_sparse_fit_round_trips_through_skops_and_streams_on(counts):
+    import skops.io as sio
+
+    X, y = counts
+    X = sp.csr_matrix(np.minimum(X, 2.0))
+    pruner = FeaturePruner(threshold=None, max_features=5).partial_fit(
+        X[:1500], y[:1500]
+    )
+    dumped = sio.dumps(pruner)
+    untrusted = sio.get_untrusted_types(data=dumped)
+    assert untrusted == ["skprune.feature_pruning._pruner.FeaturePruner"]
+    loaded = sio.loads(dumped, trusted=untrusted)
+    loaded.partial_fit(X[1500:], y[1500:])
+    whole = FeaturePruner(threshold=None, max_features=5).fit(X, y)
+    np.testing.assert_allclose(loaded.scores_, whole.scores_, atol=1e-12)
