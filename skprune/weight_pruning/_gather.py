@@ -12,6 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
+from skprune.weight_pruning._linear import affine_steps
+
 
 @njit(parallel=True, cache=True, fastmath={"reassoc"})
 def _scores_by_rows(X, columns, weights, intercept, out):
@@ -105,6 +107,24 @@ def kept_columns(columns, weights, intercept, n_features):
         "intercept": np.ascontiguousarray(intercept, dtype=np.float64),
         "scattered": scattered,
     }
+
+
+def folded_affine_head(decision, head, coef, intercept, n_features):
+    """The :func:`kept_columns` arrays with a Pipeline ``head`` of per-column
+    affine steps (scalers) folded in, or None when the head is not one.
+
+    ``w . (a * x + c) + b = (w * a) . x + (w . c + b)``: the pruned model then
+    reads the kept input columns directly, so predict costs one validation of
+    ``X`` and a product with the kept columns only.
+    """
+    affine = affine_steps(head, n_features)
+    if affine is None:
+        return None
+    scale, shift = affine
+    kept = decision["columns"]
+    return kept_columns(
+        kept, (coef * scale)[:, kept], intercept + coef @ shift, coef.shape[1]
+    )
 
 
 def decision_scores(X, columns, weights, intercept, check_finite=True, scattered=None):

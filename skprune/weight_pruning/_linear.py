@@ -14,9 +14,15 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import process_routing
-from sklearn.utils.validation import has_fit_parameter
+from sklearn.utils.validation import (
+    _check_method_params,
+    _num_samples,
+    has_fit_parameter,
+)
 
 
 def final_step(model):
@@ -245,3 +251,26 @@ def read_out(readout, passthrough, method, scores, *args):
     finally:
         for name in passthrough:
             readout.__dict__.pop(name, None)
+
+
+def holdout(X, y, step_params, fraction, stratify, rng):
+    """``(train, valid)``: ``train`` as ``(X, y, step_params)`` for
+    :class:`Problem`, ``valid`` as ``(X, y, sample_weight)`` of the held-out
+    ``fraction`` of the rows (stratified on ``y`` if ``stratify``)."""
+    train, valid = train_test_split(
+        np.arange(_num_samples(X)),
+        test_size=fraction,
+        stratify=y if stratify else None,
+        random_state=rng.randint(np.iinfo(np.int32).max),
+    )
+
+    def part(rows):
+        params = {
+            name: _check_method_params(X, params, rows)
+            for name, params in step_params.items()
+        }
+        return _safe_indexing(X, rows), _safe_indexing(y, rows), params
+
+    X_valid, y_valid, valid_params = part(valid)
+    last = list(valid_params.values())[-1]
+    return part(train), (X_valid, y_valid, last.get("sample_weight"))

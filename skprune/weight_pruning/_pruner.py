@@ -7,10 +7,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.utils import (
-    _safe_indexing,
     check_consistent_length,
     check_random_state,
     get_tags,
@@ -25,8 +23,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names_in,
-    _check_method_params,
-    _num_samples,
     check_array,
     check_is_fitted,
     validate_data,
@@ -42,16 +38,16 @@ from skprune.utils._compat import (
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
 from skprune.utils._validation import report
-from skprune.weight_pruning._gather import decision_scores, kept_columns
-from skprune.weight_pruning._hessian import (
-    _l2_strength,
-    hessian_diagonals,
-    inverse_hessians,
+from skprune.weight_pruning._gather import (
+    decision_scores,
+    folded_affine_head,
+    kept_columns,
 )
+from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import (
     Problem,
-    affine_steps,
     final_step,
+    holdout,
     passthroughs,
     read_out,
     readout_model,
@@ -59,16 +55,8 @@ from skprune.weight_pruning._linear import (
     with_weights,
 )
 from skprune.weight_pruning._repair import as_2d, repair
-from skprune.weight_pruning._saliency import (
-    magnitude_saliency,
-    obs_path,
-    obs_saliency,
-    ranking_path,
-)
-from skprune.weight_pruning._schedule import cubic_schedule
+from skprune.weight_pruning._schedule import cubic_schedule, pruning_path
 
-# Wider inputs take OBS with the Hessian's diagonal (a d x d inverse would not fit)
-DENSE_HESSIAN_LIMIT = 8192
 # sparsity="auto" without a tolerance: the largest training-score drop allowed
 AUTO_TOLERANCE = 0.01
 
@@ -374,23 +362,8 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def _split(self, X, y, step_params, rng):
         if not self._tolerance()[1]:
             return (X, y, step_params), None
-        train, valid = train_test_split(
-            np.arange(_num_samples(X)),
-            test_size=self.validation_fraction,
-            stratify=y if is_classifier(self.estimator) else None,
-            random_state=rng.randint(np.iinfo(np.int32).max),
-        )
-
-        def part(rows):
-            params = {
-                name: _check_method_params(X, params, rows)
-                for name, params in step_params.items()
-            }
-            return _safe_indexing(X, rows), _safe_indexing(y, rows), params
-
-        X_valid, y_valid, valid_params = part(valid)
-        last = list(valid_params.values())[-1]
-        return part(train), (X_valid, y_valid, last.get("sample_weight"))
+        stratify = is_classifier(self.estimator)
+        return holdout(X, y, step_params, self.validation_fraction, stratify, rng)
 
     def _run_schedule(self, problem, coef, intercept, valid, rng):
         """Prune along the schedule, one step at a time: score, remove, repair,
@@ -474,42 +447,18 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return record["train_score"] if np.isnan(held_out) else held_out
 
     def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
-        block = max(1, int(self.block_fraction * n_units))
-        if self.method == "obs" and problem.Z.shape[1] > DENSE_HESSIAN_LIMIT:
-            diagonals = hessian_diagonals(
-                problem.final,
-                problem.Z,
-                coef,
-                intercept,
-                problem.y_codes,
-                problem.sample_weight,
-            )
-            saliency = obs_saliency(coef, 1.0 / diagonals)
-            return ranking_path(
-                coef, intercept, saliency, alive, n_target, self.structure, block
-            )
-        if self.method == "obs":
-            final = problem.final
-            hinvs = inverse_hessians(
-                final,
-                problem.Z,
-                coef,
-                intercept,
-                problem.y_codes,
-                problem.sample_weight,
-                self.damping,
-            )
-            n_blocks = -(-(n_target - int((~alive).sum())) // block)
-            with progress_bar(self, n_blocks, "OBS blocks") as bar:
-                return obs_path(
-                    coef, intercept, hinvs, alive, n_target, self.structure, block, bar
-                )
-        if self.method == "magnitude":
-            saliency = magnitude_saliency(coef, problem.scale)
-        else:
-            saliency = rng.random_sample(coef.shape)
-        return ranking_path(
-            coef, intercept, saliency, alive, n_target, self.structure, block
+        return pruning_path(
+            self.method,
+            problem,
+            coef,
+            intercept,
+            alive,
+            n_target,
+            self.structure,
+            max(1, int(self.block_fraction * n_units)),
+            self.damping,
+            rng,
+            lambda n_blocks: progress_bar(self, n_blocks, "OBS blocks"),
         )
 
     def _repaired(self, problem, level):
@@ -592,27 +541,20 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return float(self.estimator_.score(X, y, sample_weight=sample_weight))
 
     def _fold_head(self):
-        """Fold per-column affine Pipeline steps (scalers) into the kept weights.
-
-        ``w . (a * x + c) + b = (w * a) . x + (w . c + b)``: the pruned model then
-        reads the kept input columns directly, so predict costs one validation of
-        ``X`` and a product with the kept columns only.
-        """
-        self._folded = False
-        if not isinstance(self.estimator_, Pipeline):
-            return
-        affine = affine_steps(self.estimator_[:-1], self.n_features_in_)
-        if affine is None:
-            return
-        scale, shift = affine
-        kept = self._decision["columns"]
-        self._decision = kept_columns(
-            kept,
-            (self.coef_ * scale)[:, kept],
-            self.intercept_ + self.coef_ @ shift,
-            self.coef_.shape[1],
-        )
-        self._folded = True
+        """Fold per-column affine Pipeline steps (scalers) into the kept weights
+        (see :func:`folded_affine_head`), so predict reads ``X`` directly."""
+        folded = None
+        if isinstance(self.estimator_, Pipeline):
+            folded = folded_affine_head(
+                self._decision,
+                self.estimator_[:-1],
+                self.coef_,
+                self.intercept_,
+                self.n_features_in_,
+            )
+        self._folded = folded is not None
+        if self._folded:
+            self._decision = folded
 
     def _scores(self, X):
         """Decision scores of the pruned model: one pass over the kept columns."""

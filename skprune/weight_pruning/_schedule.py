@@ -1,6 +1,25 @@
-"""When to prune how much: the gradual schedule."""
+"""When to prune how much, and along which path.
+
+:func:`cubic_schedule` gives the sparsity after each step; :func:`pruning_path`
+the levels of one step, by the pruner's ``method``: Optimal Brain Surgeon
+(blocks removed jointly, the survivors compensated, from the inverse Hessian; the
+Hessian's diagonal for inputs wider than :data:`DENSE_HESSIAN_LIMIT`), or plain
+zeroing in order of magnitude or of a random draw.
+"""
 
 import numpy as np
+
+from skprune.utils._progress import QUIET
+from skprune.weight_pruning._hessian import hessian_diagonals, inverse_hessians
+from skprune.weight_pruning._saliency import (
+    magnitude_saliency,
+    obs_path,
+    obs_saliency,
+    ranking_path,
+)
+
+# Wider inputs take OBS with the Hessian's diagonal (a d x d inverse would not fit)
+DENSE_HESSIAN_LIMIT = 8192
 
 
 def cubic_schedule(final_sparsity, n_steps, initial_sparsity=0.0):
@@ -19,3 +38,42 @@ def cubic_schedule(final_sparsity, n_steps, initial_sparsity=0.0):
     """
     t = np.arange(1, n_steps + 1) / n_steps
     return final_sparsity + (initial_sparsity - final_sparsity) * (1.0 - t) ** 3
+
+
+def pruning_path(
+    method,
+    problem,
+    coef,
+    intercept,
+    alive,
+    n_target,
+    structure,
+    block,
+    damping,
+    rng,
+    progress=None,
+):
+    """The :class:`~skprune.weight_pruning._saliency.PathLevel` after each block
+    of ``block`` units, from the weights of ``problem``'s model until
+    ``n_target`` units are pruned. ``progress(n)``, if given: a context manager
+    giving a bar told of each of the ``n`` OBS blocks."""
+    model, Z = problem.final, problem.Z
+    if method == "obs" and Z.shape[1] > DENSE_HESSIAN_LIMIT:
+        diagonals = hessian_diagonals(
+            model, Z, coef, intercept, problem.y_codes, problem.sample_weight
+        )
+        saliency = obs_saliency(coef, 1.0 / diagonals)
+    elif method == "obs":
+        hinvs = inverse_hessians(
+            model, Z, coef, intercept, problem.y_codes, problem.sample_weight, damping
+        )
+        n_blocks = -(-(n_target - int((~alive).sum())) // block)
+        with QUIET if progress is None else progress(n_blocks) as bar:
+            return obs_path(
+                coef, intercept, hinvs, alive, n_target, structure, block, bar
+            )
+    elif method == "magnitude":
+        saliency = magnitude_saliency(coef, problem.scale)
+    else:
+        saliency = rng.random_sample(coef.shape)
+    return ranking_path(coef, intercept, saliency, alive, n_target, structure, block)
