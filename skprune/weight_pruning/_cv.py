@@ -28,6 +28,7 @@ from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import Problem, final_step, with_weights
 from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair
+from skprune.weight_pruning._schedule import cubic_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
 
 # selection_strengths="auto": below this many rows per column, rank the weights
@@ -103,6 +104,16 @@ class WeightPrunerCV(WeightPruner):
         sparsities ``sparsity * (0.1, 0.2, ..., 1.0)`` are tried, and the
         sparsest within tolerance (with its best strength) is kept.
 
+    n_steps : int, default=1
+        Steps of the pruning path inside every fit (folds and the final one):
+        after each step but the last, the survivors are refitted with the model
+        whose weights are ranked and ranked anew (cubic schedule, as
+        :class:`WeightPruner`'s ``n_steps``); the repair strengths are tried on
+        the last. Re-ranking picks better columns on few rows (pd_speech, 252 x
+        752, at 2% of the columns with ``selection_strengths=[1]``: ROC AUC 0.777
+        -> 0.826 with 20 steps) at about ``n_steps`` times the pruning's cost;
+        with the default ``selection_strengths`` it changed little there.
+
     method, structure, block_fraction, damping
         As in :class:`WeightPruner`.
 
@@ -164,7 +175,7 @@ classes_, n_features_in_, feature_names_in_
         **{
             key: value
             for key, value in WeightPruner._parameter_constraints.items()
-            if key not in ("n_steps", "refit", "validation_fraction")
+            if key not in ("refit", "validation_fraction")
         },
         "sparsity": [Interval(Real, 0, 1, closed="left")],
         "penalty": [StrOptions({"auto", "l1", "l2"})],
@@ -175,8 +186,7 @@ classes_, n_features_in_, feature_names_in_
         "n_jobs": [Integral, None],
     }
 
-    # fixed for the CV: one pass per fold, always repaired, folds instead of a split
-    n_steps = 1
+    # fixed for the CV: always repaired, folds instead of a split
     refit = True
     validation_fraction = None
 
@@ -188,6 +198,7 @@ classes_, n_features_in_, feature_names_in_
         penalty="auto",
         strengths=10,
         selection_strengths="auto",
+        n_steps=1,
         cv=5,
         scoring=None,
         tolerance=None,
@@ -204,6 +215,7 @@ classes_, n_features_in_, feature_names_in_
         self.penalty = penalty
         self.strengths = strengths
         self.selection_strengths = selection_strengths
+        self.n_steps = n_steps
         self.cv = cv
         self.scoring = scoring
         self.tolerance = tolerance
@@ -446,6 +458,36 @@ classes_, n_features_in_, feature_names_in_
             f"{self.best_score_:.4f} (dense {dense.mean():.4f}, "
             f"{self.n_splits_} folds)",
         )
+
+    def _outer_steps(self):
+        return 1  # the steps run inside _path, in the folds as in the final fit
+
+    def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
+        """The pruning path in ``n_steps``: after each step but the last, the
+        survivors are refitted with the ranking model (its own penalty) and the
+        next step ranks them anew; the levels of every step, in order."""
+        done = int((~alive).sum())
+        fractions = cubic_schedule(n_target / n_units, self.n_steps, done / n_units)
+        targets = [int(round(s * n_units, 9)) for s in fractions]
+        levels = []
+        for step, target in enumerate(targets):
+            if step > 0:  # repair with the ranking model, then rank again
+                last = levels[-1]
+                coef, intercept = repair(
+                    problem.final,
+                    problem.Z,
+                    problem.y,
+                    problem.y_codes,
+                    problem.sample_weight,
+                    last.coef,
+                    last.intercept,
+                    last.alive,
+                    _l2_strength(problem.final, problem.Z.shape[0]),
+                )
+                alive = last.alive
+            path = super()._path(problem, coef, intercept, alive, target, n_units, rng)
+            levels.extend(path if not levels else path[1:])
+        return levels
 
     # the final fit on all the data: the chosen sparsity, repaired at the chosen
     # strength, no further check

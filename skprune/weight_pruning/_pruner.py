@@ -381,9 +381,9 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         tolerance = self._tolerance()[0]
         baseline = self._checked(self.history_[0])
         final_sparsity = self._final_sparsity(n_units)
+        n_steps = self._outer_steps()
         targets = [
-            int(round(s * n_units, 9))
-            for s in cubic_schedule(final_sparsity, self.n_steps)
+            int(round(s * n_units, 9)) for s in cubic_schedule(final_sparsity, n_steps)
         ]
         for step, n_target in enumerate(targets, start=1):
             # score and remove: the saliency path down to n_target pruned units
@@ -397,7 +397,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             ]
             # repair: the last level, or (one step under a tolerance) the sparsest
             # level within it, found by bisection
-            if tolerance is not None and self.n_steps == 1:
+            if tolerance is not None and n_steps == 1:
                 weights = self._bisect(problem, path, valid, baseline, tolerance)
             else:
                 weights = self._repaired(problem, path[-1])
@@ -407,7 +407,7 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             record = self._record(step, problem, valid)  # evaluate
             if (  # beyond the tolerance: undo the step and stop
                 tolerance is not None
-                and self.n_steps > 1
+                and n_steps > 1
                 and baseline - self._checked(record) > tolerance
             ):
                 coef, intercept, alive = previous
@@ -415,6 +415,10 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 break
             self.history_.append(record)
             self._report_step(step, len(targets), record, valid)
+
+    def _outer_steps(self):
+        """Steps of the schedule, each pruned, repaired and evaluated."""
+        return self.n_steps
 
     def _final_sparsity(self, n_units):
         return (n_units - 1) / n_units if self.sparsity == "auto" else self.sparsity

@@ -313,3 +313,24 @@ def test_auto_ranks_a_10x_more_shrunk_model_when_rows_are_few_per_column():
     ranking = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=1000))
     by_hand = WeightPruner(ranking, sparsity=0.9).fit(X, y)
     assert np.all(pruner.support_ <= by_hand.support_)
+
+
+def test_cv_n_steps_prunes_in_steps_as_weight_pruner_does(cancer):
+    X, y = cancer
+    gradual = WeightPrunerCV(
+        _model(),
+        sparsity=0.8,
+        n_steps=4,
+        penalty="l2",
+        strengths=[1.0],
+        selection_strengths=[1.0],
+        cv=3,
+    ).fit(X, y)
+    by_hand = WeightPruner(_model(), sparsity=0.8, n_steps=4).fit(X, y)
+    # the same re-ranked columns: intermediate repairs with the model as given
+    np.testing.assert_array_equal(gradual.support_, by_hand.support_)
+    sparsities = [level["sparsity"] for level in gradual.path_]
+    assert sparsities == sorted(sparsities) and sparsities[-1] == pytest.approx(0.8)
+    # each step's path starts from repaired weights: its predicted loss restarts
+    losses = np.array([level["predicted_loss_increase"] for level in gradual.path_])
+    assert (np.diff(losses) < 0).sum() == 3
