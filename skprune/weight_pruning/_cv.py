@@ -24,10 +24,9 @@ from sklearn.utils.validation import _check_method_params
 
 from skprune.utils._compat import Interval, StrOptions, _fit_context
 from skprune.utils._validation import report
-from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import Problem, final_step, with_weights
 from skprune.weight_pruning._pruner import WeightPruner
-from skprune.weight_pruning._repair import as_2d, repair
+from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
 
@@ -325,7 +324,7 @@ classes_, n_features_in_, feature_names_in_
         """The wrapped model with its shrinkage ``multiplier`` times stronger."""
         if multiplier == 1.0 or self._shrinkage.param is None:
             return self.estimator
-        value = self._shrinkage.selection_values([multiplier])[0]
+        value = self._shrinkage.selection_value(multiplier)
         param = self._shrinkage.param
         if isinstance(self.estimator, Pipeline):
             param = f"{self.estimator.steps[-1][0]}__{param}"
@@ -387,16 +386,7 @@ classes_, n_features_in_, feature_names_in_
             start = (level.coef, level.intercept)
             for j, strength in enumerate(grid):
                 model = self._shrinkage.model(problem.final, strength)
-                start = repair(
-                    model,
-                    problem.Z,
-                    problem.y,
-                    problem.y_codes,
-                    problem.sample_weight,
-                    *start,
-                    level.alive,
-                    _l2_strength(model, problem.Z.shape[0]),
-                )
+                start = repair_problem(model, problem, *start, level.alive)
                 scores[i, j] = score(problem.final, *start)
                 nonzero[i, j] = np.count_nonzero(start[0])
 
@@ -473,16 +463,8 @@ classes_, n_features_in_, feature_names_in_
         for step, target in enumerate(targets):
             if step > 0:  # repair with the ranking model, then rank again
                 last = levels[-1]
-                coef, intercept = repair(
-                    problem.final,
-                    problem.Z,
-                    problem.y,
-                    problem.y_codes,
-                    problem.sample_weight,
-                    last.coef,
-                    last.intercept,
-                    last.alive,
-                    _l2_strength(problem.final, problem.Z.shape[0]),
+                coef, intercept = repair_problem(
+                    problem.final, problem, last.coef, last.intercept, last.alive
                 )
                 alive = last.alive
             path = super()._path(problem, coef, intercept, alive, target, n_units, rng)
@@ -524,10 +506,9 @@ class _NegLogLoss:
         )
 
     def __call__(self, model, X, y, sample_weight=None):
-        classes = model.classes_
-        codes = np.searchsorted(classes, y)
-        if len(classes) != len(self.labels) or np.ndim(y) != 1:
+        if len(model.classes_) != len(self.labels) or np.ndim(y) != 1:
             return self.scorer(model, X, y, sample_weight=sample_weight)
+        codes = np.searchsorted(model.classes_, y)
         proba = model.predict_proba(X)
         eps = np.finfo(proba.dtype).eps
         picked = np.clip(proba[np.arange(len(codes)), codes], eps, 1 - eps)

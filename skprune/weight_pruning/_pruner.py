@@ -43,7 +43,6 @@ from skprune.weight_pruning._gather import (
     folded_affine_head,
     kept_columns,
 )
-from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import (
     Problem,
     final_step,
@@ -54,7 +53,7 @@ from skprune.weight_pruning._linear import (
     step_fit_params,
     with_weights,
 )
-from skprune.weight_pruning._repair import as_2d, repair
+from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, pruning_path
 
 # sparsity="auto" without a tolerance: the largest training-score drop allowed
@@ -468,18 +467,12 @@ class WeightPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def _repaired(self, problem, level):
         if not self.refit:
             return level.coef, level.intercept, level.alive
-        final = self._repair_model(problem)
-        l2 = _l2_strength(final, problem.Z.shape[0])
-        coef, intercept = repair(
-            final,
-            problem.Z,
-            problem.y,
-            problem.y_codes,
-            problem.sample_weight,
+        coef, intercept = repair_problem(
+            self._repair_model(problem),
+            problem,
             level.coef,
             level.intercept,
             level.alive,
-            l2,
         )
         return coef, intercept, level.alive
 

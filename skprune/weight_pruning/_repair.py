@@ -20,6 +20,8 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.base import clone
 
+from skprune.weight_pruning._hessian import _l2_strength
+
 _WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
 
 
@@ -85,6 +87,23 @@ def masked_multinomial(
     new_coef = result.x[: coef.size].reshape(coef.shape) * mask
     new_intercept = result.x[coef.size :] if fit_intercept else intercept
     return new_coef, new_intercept
+
+
+def repair_problem(model, problem, coef, intercept, alive):
+    """:func:`repair` on the training data of a
+    :class:`~skprune.weight_pruning._linear.Problem`, with ``model``'s own L2
+    strength (the repair every pruner step and CV candidate uses)."""
+    return repair(
+        model,
+        problem.Z,
+        problem.y,
+        problem.y_codes,
+        problem.sample_weight,
+        coef,
+        intercept,
+        alive,
+        _l2_strength(model, problem.Z.shape[0]),
+    )
 
 
 def repair(model, Z, y, y_codes, sample_weight, coef, intercept, alive, l2):

@@ -122,14 +122,11 @@ class Shrinkage:
         # C: a small C shrinks most; alpha: a large alpha does
         return np.sort(values) if self.param == "C" else np.sort(values)[::-1]
 
-    def selection_values(self, multipliers):
-        """Values of ``param`` for the models whose weights are ranked: the
-        model's own shrinkage made ``multipliers`` times stronger (``C / m`` or
-        ``alpha * m``). Without a regularisation parameter: ``[None]``."""
-        if self.param is None:
-            return [None]
-        factors = np.asarray(multipliers, dtype=np.float64)
-        return list(self.base / factors if self.param == "C" else self.base * factors)
+    def selection_value(self, multiplier):
+        """The value of ``param`` of the model whose weights are ranked: the
+        model's own shrinkage ``multiplier`` times stronger (``C / m`` or
+        ``alpha * m``)."""
+        return self.base / multiplier if self.param == "C" else self.base * multiplier
 
     def model(self, fitted, strength):
         """A copy of fitted ``fitted`` repairing with this penalty at ``strength``."""
