@@ -23,6 +23,11 @@ from sklearn.base import clone
 from skprune.weight_pruning._hessian import _l2_strength
 
 _WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
+# an L2 LogisticRegression refitted on at most this many weights takes Newton
+# steps (a Cholesky of their Hessian each) instead of L-BFGS: the same optimum in a
+# handful of passes over the rows, not a hundred (a 10-strength chain on 4,586 x
+# 149: 0.30 s against 1.11 s)
+_NEWTON_WEIGHTS = 500
 
 
 def as_2d(coef, intercept, n_outputs=None):
@@ -37,6 +42,15 @@ def as_2d(coef, intercept, n_outputs=None):
 def refit_columns(model, Z, y, sample_weight, columns, coef, intercept):
     """Refit a clone of ``model`` on ``Z[:, columns]``; returns its 2-D weights."""
     refitted = clone(model)
+    params = model.get_params()
+    if (
+        type(model).__name__ == "LogisticRegression"
+        and params.get("solver") == "lbfgs"
+        and not params.get("l1_ratio")
+        and len(columns) * coef.shape[0] <= _NEWTON_WEIGHTS
+        and len(columns) < Z.shape[0]
+    ):
+        refitted.set_params(solver="newton-cholesky")
     same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
     if type(model).__name__ in _WARM_STARTABLE and same_outputs:
         refitted.set_params(warm_start=True)

@@ -107,6 +107,31 @@ class Shrinkage:
             self.settings["random_state"] = seed
         self.base = None if self.param is None else float(params[self.param])
 
+    @classmethod
+    def candidates(cls, model, penalty, n_classes, coupled, seed=None):
+        """The penalties a CV tries for ``model``'s repair, as Shrinkage objects.
+
+        ``penalty="auto"``: L1 and L2 where the repair takes both, else the one
+        it takes; ``"l1"`` / ``"l2"``: that one.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import Lasso, LogisticRegression, Ridge
+        >>> from skprune.weight_pruning._shrinkage import Shrinkage
+        >>> def tried(model, n_classes=2):
+        ...     found = Shrinkage.candidates(model, "auto", n_classes, False)
+        ...     return [s.penalty for s in found]
+        >>> tried(LogisticRegression()), tried(Ridge(), 0), tried(Lasso(), 0)
+        (['l1', 'l2'], ['l2'], ['l1'])
+        """
+        first = cls(model, penalty, n_classes, coupled, seed)
+        if penalty != "auto" or first.penalty != "l1":
+            return [first]
+        try:
+            return [first, cls(model, "l2", n_classes, coupled, seed)]
+        except ValueError:  # L1 only (Lasso, ElasticNet)
+            return [first]
+
     def grid(self, strengths):
         """Values of ``param``, from the strongest shrinkage to the weakest.
 

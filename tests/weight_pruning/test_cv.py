@@ -39,21 +39,26 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     pruner = WeightPrunerCV(_model(), sparsity=0.8, strengths=4, cv=3).fit(X, y)
     results = pruner.cv_results_
     # 569 rows for 30 columns: the model as given ranks the weights
-    assert results["param_selection_strength"].tolist() == [1.0] * 4
-    assert results["param_C"].tolist() == sorted(results["param_C"].tolist())
+    assert results["param_selection_strength"].tolist() == [1.0] * 8
+    # penalty="auto": the L1 and the L2 repair, each over the 4 strengths
+    assert results["param_penalty"].tolist() == ["l1"] * 4 + ["l2"] * 4
+    assert results["param_C"].tolist() == 2 * sorted(results["param_C"][:4].tolist())
     assert pruner.best_params_["C"] == results["param_C"][pruner.best_index_]
+    best = pruner.best_index_
+    assert pruner.best_params_["penalty"] == results["param_penalty"][best]
     chosen = (
         results["param_selection_strength"]
         == (pruner.best_params_["selection_strength"])
     )
     assert pruner.best_score_ == results["mean_test_score"][chosen].max()
-    # the L1 repair never adds weights: at most the 20% kept
+    # the repair never adds weights: at most the 20% kept
     assert np.count_nonzero(pruner.coef_) <= 6
     assert pruner.sparsity_ >= 0.8
     assert np.array_equal(pruner.mask_, pruner.coef_ != 0)
     # the chosen strength is the one refitted on all the data
     assert pruner.estimator_[-1].C == pruner.best_params_["C"]
-    assert pruner.estimator_[-1].l1_ratio == 1.0
+    l1_ratio = {"l1": 1.0, "l2": 0.0}[pruner.best_params_["penalty"]]
+    assert pruner.estimator_[-1].l1_ratio == l1_ratio
     assert pruner.score(X, y) > 0.93
 
 
@@ -103,23 +108,29 @@ def test_cv_warns_when_no_level_is_within_tolerance(cancer):
 
 
 @pytest.mark.parametrize(
-    "model, param, penalty",
+    "model, param, penalties",
     [
-        (Ridge(), "alpha", "l2"),
-        (RidgeClassifier(), "alpha", "l2"),
-        (LinearSVC(), "C", "l1"),
-        (SGDClassifier(random_state=0), "alpha", "l1"),
+        (Ridge(), "alpha", ["l2"]),
+        (RidgeClassifier(), "alpha", ["l2"]),
+        (LinearSVC(), "C", ["l1", "l2"]),
+        (SGDClassifier(random_state=0), "alpha", ["l1", "l2"]),
     ],
 )
-def test_cv_tunes_each_models_own_parameter(model, param, penalty):
+def test_cv_tunes_each_models_own_parameter(model, param, penalties):
     classifier = not isinstance(model, Ridge)
     X, y = (load_breast_cancer if classifier else load_diabetes)(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         pruner = WeightPrunerCV(model, sparsity=0.5, strengths=3, cv=3).fit(X, y)
-    assert set(pruner.best_params_) == {"sparsity", param, "selection_strength"}
-    assert pruner._shrinkage.penalty == penalty
+    assert set(pruner.best_params_) == {
+        "sparsity",
+        param,
+        "penalty",
+        "selection_strength",
+    }
+    assert sorted(set(pruner.cv_results_["param_penalty"])) == penalties
+    assert pruner._shrinkage.penalty == pruner.best_params_["penalty"]
     assert np.count_nonzero(pruner.coef_) <= X.shape[1] // 2 + 1
 
 

@@ -149,6 +149,24 @@ def test_refit_equals_the_model_fitted_on_the_kept_columns():
     np.testing.assert_allclose(pruner.intercept_, direct.intercept_)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(n_classes):
+    from sklearn.datasets import make_classification
+
+    # few kept weights: the L2 LogisticRegression repair takes Newton steps
+    X, y = make_classification(
+        400, 30, n_informative=6, n_classes=n_classes, random_state=0
+    )
+    model = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000)
+    pruner = WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
+    kept = pruner.support_
+    direct = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
+    assert pruner.estimator_.solver == "lbfgs"  # the model keeps its own solver
+    np.testing.assert_allclose(
+        pruner.coef_[:, kept], np.atleast_2d(direct.coef_), rtol=1e-4, atol=1e-6
+    )
+
+
 def test_obs_without_refit_compensates_the_survivors_on_squared_loss():
     X, y = _diabetes()
     dense = LinearRegression().fit(X, y)
