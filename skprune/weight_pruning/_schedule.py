@@ -12,6 +12,7 @@ import numpy as np
 from skprune.utils._progress import QUIET
 from skprune.weight_pruning._hessian import hessian_diagonals, inverse_hessians
 from skprune.weight_pruning._saliency import (
+    PathLevel,
     magnitude_saliency,
     obs_path,
     obs_saliency,
@@ -64,16 +65,48 @@ def pruning_path(
         )
         saliency = obs_saliency(coef, 1.0 / diagonals)
     elif method == "obs":
+        # only the columns still in use enter the Hessian: after a step of a
+        # multi-step path most are gone, and a full-width inverse would cost as
+        # much as the first step's
+        used = np.flatnonzero(np.broadcast_to(alive, coef.shape).any(axis=0))
+        gone = (coef.shape[1] - used.size) * alive.shape[0]  # units in them
         hinvs = inverse_hessians(
-            model, Z, coef, intercept, problem.y_codes, problem.sample_weight, damping
+            model,
+            Z if gone == 0 else Z[:, used],
+            coef[:, used],
+            intercept,
+            problem.y_codes,
+            problem.sample_weight,
+            damping,
         )
         n_blocks = -(-(n_target - int((~alive).sum())) // block)
         with QUIET if progress is None else progress(n_blocks) as bar:
-            return obs_path(
-                coef, intercept, hinvs, alive, n_target, structure, block, bar
+            path = obs_path(
+                coef[:, used],
+                intercept,
+                hinvs,
+                alive[:, used],
+                n_target - gone,
+                structure,
+                block,
+                bar,
             )
+        return path if gone == 0 else [_widened(level, used, alive) for level in path]
     elif method == "magnitude":
         saliency = magnitude_saliency(coef, problem.scale)
     else:
         saliency = rng.random_sample(coef.shape)
     return ranking_path(coef, intercept, saliency, alive, n_target, structure, block)
+
+
+def _widened(level, used, alive):
+    """A path level over the columns ``used`` back at the full width of ``alive``
+    (the columns left out were pruned before it)."""
+    coef = np.zeros((level.coef.shape[0], alive.shape[1]))
+    coef[:, used] = level.coef
+    wide = np.zeros(alive.shape, bool)
+    wide[:, used] = level.alive
+    gone = (alive.shape[1] - used.size) * alive.shape[0]
+    return PathLevel(
+        level.n_pruned + gone, level.loss_increase, coef, level.intercept, wide
+    )

@@ -77,3 +77,43 @@ def test_cubic_schedule_is_increasing_and_ends_at_the_target():
     assert np.all(np.diff(steps) > 0)
     assert steps[-1] == pytest.approx(0.95)
     assert steps[0] > 0.95 / 10  # prunes fast first
+
+
+@pytest.mark.parametrize("n_classes, structure", [(2, "unstructured"), (3, "feature")])
+def test_a_path_after_pruned_columns_inverts_only_the_columns_left(
+    n_classes, structure
+):
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from skprune.weight_pruning._hessian import inverse_hessians
+    from skprune.weight_pruning._linear import Problem
+    from skprune.weight_pruning._repair import as_2d, repair_problem
+    from skprune.weight_pruning._schedule import pruning_path
+
+    X, y = make_classification(
+        300, 20, n_informative=6, n_classes=n_classes, random_state=0
+    )
+    problem = Problem(LogisticRegression(C=0.5), (X, y, {}), True)
+    coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+    alive = np.ones((1, 20), bool)
+    alive[0, [1, 4, 5, 9, 13, 17]] = False  # a step already removed these
+    coef, intercept = repair_problem(problem.final, problem, coef, intercept, alive)
+    if structure == "unstructured":
+        alive = np.broadcast_to(alive, coef.shape).copy()
+    args = (problem.y_codes, problem.sample_weight, 1e-3)
+    n_units, n_target = alive.size, alive.size - 4
+    ours = pruning_path(
+        "obs", problem, coef, intercept, alive, n_target, structure, 2, 1e-3, None
+    )
+    # the same path from the full-width inverse, its dead columns removed by OBS
+    hinvs = inverse_hessians(problem.final, problem.Z, coef, intercept, *args)
+    theirs = obs_path(coef, intercept, hinvs, alive, n_target, structure, 2)
+    assert [level.n_pruned for level in ours] == [level.n_pruned for level in theirs]
+    assert ours[-1].n_pruned == n_target and n_units - n_target == 4
+    # the same choices; the weights differ only through the damping, a fraction
+    # of the mean Hessian diagonal over the columns each inverse covers
+    for mine, full in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine.alive, full.alive)
+        np.testing.assert_allclose(mine.coef, full.coef, rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(mine.intercept, full.intercept, rtol=1e-3)
