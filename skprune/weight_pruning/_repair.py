@@ -39,8 +39,9 @@ def as_2d(coef, intercept, n_outputs=None):
     return coef, intercept
 
 
-def refit_columns(model, Z, y, sample_weight, columns, coef, intercept):
-    """Refit a clone of ``model`` on ``Z[:, columns]``; returns its 2-D weights."""
+def refit_columns(model, kept, y, sample_weight, columns, coef, intercept):
+    """Refit a clone of ``model`` on ``kept``, the input's ``columns``; returns
+    its 2-D weights."""
     refitted = clone(model)
     params = model.get_params()
     if (
@@ -48,7 +49,7 @@ def refit_columns(model, Z, y, sample_weight, columns, coef, intercept):
         and params.get("solver") == "lbfgs"
         and not params.get("l1_ratio")
         and len(columns) * coef.shape[0] <= _NEWTON_WEIGHTS
-        and len(columns) < Z.shape[0]
+        and len(columns) < kept.shape[0]
     ):
         refitted.set_params(solver="newton-cholesky")
     same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
@@ -59,7 +60,7 @@ def refit_columns(model, Z, y, sample_weight, columns, coef, intercept):
         )
         refitted.intercept_ = intercept.reshape(np.shape(model.intercept_))
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-    refitted.fit(Z[:, columns], y, **kwargs)
+    refitted.fit(kept, y, **kwargs)
     return as_2d(refitted.coef_, refitted.intercept_)
 
 
@@ -104,30 +105,28 @@ def masked_multinomial(
 
 
 def repair_problem(model, problem, coef, intercept, alive):
-    """:func:`repair` on the training data of a
-    :class:`~skprune.weight_pruning._linear.Problem`, with ``model``'s own L2
-    strength (the repair every pruner step and CV candidate uses)."""
-    return repair(
-        model,
+    """Refit the surviving weights of ``coef`` (mask ``alive``) on the training
+    data of a :class:`~skprune.weight_pruning._linear.Problem` with ``model``'s
+    solver and penalty (the repair every pruner step and CV candidate uses);
+    returns the new weights."""
+    Z, y, y_codes, sample_weight = (
         problem.Z,
         problem.y,
         problem.y_codes,
         problem.sample_weight,
-        coef,
-        intercept,
-        alive,
-        _l2_strength(model, problem.Z.shape[0]),
     )
-
-
-def repair(model, Z, y, y_codes, sample_weight, coef, intercept, alive, l2):
-    """Refit the surviving weights of ``coef`` (mask ``alive``); returns new weights."""
     n_outputs = coef.shape[0]
     full_alive = np.broadcast_to(alive, coef.shape)
     if alive.shape[0] == 1:  # one output, or whole columns
         columns = np.flatnonzero(alive[0])
         new_coef, new_intercept = refit_columns(
-            model, Z, y, sample_weight, columns, coef, intercept
+            model,
+            problem.columns_of(columns),
+            y,
+            sample_weight,
+            columns,
+            coef,
+            intercept,
         )
         result = np.zeros_like(coef)
         result[:, columns] = new_coef
@@ -136,6 +135,7 @@ def repair(model, Z, y, y_codes, sample_weight, coef, intercept, alive, l2):
         if (model.get_params().get("l1_ratio") or 0.0) > 0:
             return coef, intercept
         fit_intercept = bool(model.fit_intercept)
+        l2 = _l2_strength(model, Z.shape[0])
         return masked_multinomial(
             Z, y_codes, sample_weight, coef, intercept, full_alive, l2, fit_intercept
         )
@@ -147,7 +147,7 @@ def repair(model, Z, y, y_codes, sample_weight, coef, intercept, alive, l2):
         target = (y_codes == k) if y_codes is not None else y[:, k]
         one_coef, one_intercept = refit_columns(
             model,
-            Z,
+            problem.columns_of(columns),
             target,
             sample_weight,
             columns,
