@@ -77,7 +77,11 @@ def l1_bisection(X, y, k):
         model = make_pipeline(
             StandardScaler(),
             LogisticRegression(
-                C=10**middle, l1_ratio=1.0, solver=solver, max_iter=2000
+                C=10**middle,
+                l1_ratio=1.0,
+                solver=solver,
+                max_iter=2000,
+                random_state=0,  # liblinear and saga shuffle
             ),
         ).fit(X, y)
         used = columns_used(model[-1].coef_)
@@ -92,7 +96,7 @@ def l1_bisection(X, y, k):
 
 def weight_pruner_cv(X, y, k):
     pruner = WeightPrunerCV(
-        dense_model(), sparsity=1 - k / X.shape[1], structure="feature"
+        dense_model(), sparsity=1 - k / X.shape[1], structure="feature", random_state=0
     ).fit(X, y)
     return pruner, columns_used(pruner.coef_)
 
