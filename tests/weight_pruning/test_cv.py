@@ -49,7 +49,8 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     chosen = (
         results["param_selection_strength"]
         == (pruner.best_params_["selection_strength"])
-    )
+    ) & (results["param_penalty"] == pruner.best_params_["penalty"])
+    # the best strength of the chosen penalty
     assert pruner.best_score_ == results["mean_test_score"][chosen].max()
     # the repair never adds weights: at most the 20% kept
     assert np.count_nonzero(pruner.coef_) <= 6
@@ -294,7 +295,11 @@ def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(can
         for m in (1.0, 1000.0)
     }
     chosen = pruner.best_params_["selection_strength"]
-    assert best[chosen] == max(best.values()) == pruner.best_score_
+    assert best[chosen] == max(best.values())
+    rows = (results["param_selection_strength"] == chosen) & (
+        results["param_penalty"] == pruner.best_params_["penalty"]
+    )
+    assert pruner.best_score_ == results["mean_test_score"][rows].max()
     # the final fit ranks with the chosen model: its columns are the ones kept
     ranking = make_pipeline(
         StandardScaler(), LogisticRegression(C=100.0 / chosen, max_iter=1000)
@@ -312,6 +317,31 @@ def test_the_model_as_given_ranks_unless_another_is_clearly_better():
     assert _selection(folds) == 0  # ahead on average, not beyond the folds' noise
     folds[:, 1] += 0.05
     assert _selection(folds) == 1
+
+
+def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
+    from skprune.weight_pruning._shrinkage import Shrinkage
+
+    l1, l2 = Shrinkage.candidates(LogisticRegression(), "auto", 2, False)
+    grid = np.array([0.1, 1.0])
+    candidates = [(s, value) for s in (l1, l2) for value in grid]
+
+    def chosen(fold_scores):  # (folds, candidates): L1 at 0.1, 1; L2 at 0.1, 1
+        pruner = WeightPrunerCV(_model())
+        pruner.n_splits_ = len(fold_scores)
+        folds = [
+            (-0.4, np.asarray(row, float)[None, None, :], np.ones((1, 1, 4), int))
+            for row in fold_scores
+        ]
+        pruner._choose(folds, candidates, np.array([0.9]), np.array([1.0]))
+        return pruner.best_params_["penalty"], pruner.best_params_["C"]
+
+    # L1 ahead on average, within the folds' noise: L2, at its best strength
+    noisy = [[-0.50, -0.60, -0.52, -0.51], [-0.53, -0.60, -0.52, -0.55]]
+    assert chosen(noisy + [[-0.50, -0.60, -0.52, -0.53]]) == ("l2", 0.1)
+    # ahead in every fold: L1
+    clear = [[-0.45, -0.60, -0.52, -0.51], [-0.46, -0.60, -0.53, -0.55]]
+    assert chosen(clear + [[-0.44, -0.60, -0.52, -0.53]]) == ("l1", 0.1)
 
 
 def test_auto_ranks_a_10x_more_shrunk_model_when_rows_are_few_per_column():
