@@ -437,13 +437,13 @@ classes_, n_features_in_, feature_names_in_
         # the penalty: L2 (every kept weight used) unless the L1 refit, which
         # selects again among them, is better beyond the folds' noise; then its
         # best strength (the first best: the most shrinkage)
-        penalties = [shrinkage.penalty for shrinkage, _ in candidates]
-        n_penalties = len(dict.fromkeys(penalties))
+        penalties = np.array([shrinkage.penalty for shrinkage, _ in candidates], object)
+        n_penalties = len(set(penalties))
         by_penalty = scores[:, selection, chosen].reshape(len(folds), n_penalties, -1)
         reference = n_penalties - 1  # L2 last where both are tried
-        penalty = _selection(by_penalty, reference) if n_penalties > 1 else 0
+        kept = _selection(by_penalty, reference) if n_penalties > 1 else 0
         per_penalty = mean[selection, chosen].reshape(n_penalties, -1)
-        best = penalty * per_penalty.shape[1] + int(np.argmax(per_penalty[penalty]))
+        best = kept * per_penalty.shape[1] + int(np.argmax(per_penalty[kept]))
         self._shrinkage, strength = candidates[best]
         param = self._shrinkage.param or "strength"
         n_selections, n_candidates = len(multipliers), len(candidates)
@@ -451,10 +451,7 @@ classes_, n_features_in_, feature_names_in_
         self.cv_results_ = {
             "param_selection_strength": np.repeat(multipliers, n_rows),
             "param_sparsity": np.tile(np.repeat(levels, n_candidates), n_selections),
-            "param_penalty": np.tile(
-                np.array([shrinkage.penalty for shrinkage, _ in candidates], object),
-                len(levels) * n_selections,
-            ),
+            "param_penalty": np.tile(penalties, len(levels) * n_selections),
             f"param_{param}": np.tile(
                 np.array([value for _, value in candidates]),
                 len(levels) * n_selections,

@@ -91,7 +91,9 @@ def pruning_path(
                 block,
                 bar,
             )
-        return path if gone == 0 else [_widened(level, used, alive) for level in path]
+        if gone == 0:
+            return path
+        return [_widened(level, used, alive, gone) for level in path]
     elif method == "magnitude":
         saliency = magnitude_saliency(coef, problem.scale)
     else:
@@ -99,14 +101,13 @@ def pruning_path(
     return ranking_path(coef, intercept, saliency, alive, n_target, structure, block)
 
 
-def _widened(level, used, alive):
+def _widened(level, used, alive, gone):
     """A path level over the columns ``used`` back at the full width of ``alive``
-    (the columns left out were pruned before it)."""
+    (the ``gone`` units of the columns left out were pruned before it)."""
     coef = np.zeros((level.coef.shape[0], alive.shape[1]))
     coef[:, used] = level.coef
     wide = np.zeros(alive.shape, bool)
     wide[:, used] = level.alive
-    gone = (alive.shape[1] - used.size) * alive.shape[0]
     return PathLevel(
         level.n_pruned + gone, level.loss_increase, coef, level.intercept, wide
     )

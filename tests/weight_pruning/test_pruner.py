@@ -150,8 +150,18 @@ def test_refit_equals_the_model_fitted_on_the_kept_columns():
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(n_classes):
+def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
+    n_classes, monkeypatch
+):
     from sklearn.datasets import make_classification
+
+    solvers, fit = [], LogisticRegression.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        solvers.append(self.solver)
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
 
     # few kept weights: the L2 LogisticRegression repair takes Newton steps
     X, y = make_classification(
@@ -161,6 +171,8 @@ def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(n_classes):
     pruner = WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
     kept = pruner.support_
     direct = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
+    # the dense fit with L-BFGS, the repair of 9 columns with Newton steps
+    assert solvers[:2] == ["lbfgs", "newton-cholesky"]
     assert pruner.estimator_.solver == "lbfgs"  # the model keeps its own solver
     np.testing.assert_allclose(
         pruner.coef_[:, kept], np.atleast_2d(direct.coef_), rtol=1e-4, atol=1e-6
