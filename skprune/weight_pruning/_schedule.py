@@ -41,6 +41,30 @@ def cubic_schedule(final_sparsity, n_steps, initial_sparsity=0.0):
     return final_sparsity + (initial_sparsity - final_sparsity) * (1.0 - t) ** 3
 
 
+def last_true(test, n):
+    """The largest ``i < n`` with ``test(i)``, by bisection; ``test(0)`` is assumed
+    (``test`` true up to some index, false after it).
+
+    Examples
+    --------
+    >>> from skprune.weight_pruning._schedule import last_true
+    >>> last_true(lambda i: i <= 6, 10)
+    6
+    >>> last_true(lambda i: True, 4)
+    3
+    """
+    low, high = 0, n - 1
+    if high == 0 or test(high):
+        return high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if test(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def pruning_path(
     method,
     problem,

@@ -1,0 +1,184 @@
+"""How a pruned linear model predicts: through its kept input columns only.
+
+:class:`KeptColumnsMixin` holds what :class:`WeightPruner` and
+:class:`WeightPrunerCV` do once weights are chosen: install them in the wrapped
+model, fold per-column Pipeline steps (scalers) into them, and answer
+``predict``, ``predict_proba``, ``decision_function``, ``score``,
+``get_support`` and ``get_feature_names_out`` from one pass over the kept
+columns, read out by the wrapped model's own post-processing.
+"""
+
+import numpy as np
+from sklearn import get_config
+from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
+
+from skprune.weight_pruning._gather import (
+    decision_scores,
+    folded_affine_head,
+    kept_columns,
+)
+from skprune.weight_pruning._linear import read_out, with_weights
+
+
+def _estimator_has(attr):
+    def check(self):
+        inner = self.estimator_ if hasattr(self, "estimator_") else self.estimator
+        return hasattr(inner, attr)
+
+    return check
+
+
+class KeptColumnsMixin:
+    """Prediction, scoring and column support of a pruned linear model.
+
+    Needs ``self._readout`` and ``self._passthrough`` (see
+    :func:`~skprune.weight_pruning._linear.readout_model`), set before the first
+    :meth:`_install`.
+    """
+
+    def _install(self, problem, coef, intercept, alive):
+        """Make ``estimator_`` and the kept-column predictor carry these weights."""
+        self.estimator_ = with_weights(problem.model, coef, intercept)
+        self.coef_, self.intercept_ = coef, intercept
+        self.mask_ = np.broadcast_to(alive, coef.shape).copy()
+        self.sparsity_ = float((~alive).sum() / alive.size)
+        self.support_ = self.mask_.any(axis=0)
+        kept = np.flatnonzero(self.support_)
+        self._decision = kept_columns(kept, coef[:, kept], intercept, coef.shape[1])
+
+    def _fold_head(self):
+        """Fold per-column affine Pipeline steps (scalers) into the kept weights
+        (see :func:`folded_affine_head`), so predict reads ``X`` directly."""
+        folded = None
+        if isinstance(self.estimator_, Pipeline):
+            folded = folded_affine_head(
+                self._decision,
+                self.estimator_[:-1],
+                self.coef_,
+                self.intercept_,
+                self.n_features_in_,
+            )
+        self._folded = folded is not None
+        if self._folded:
+            self._decision = folded
+
+    def _compact_score(self, problem):
+        """Training score of the current weights, from the kept columns only."""
+        scores = decision_scores(problem.Z, **self._decision, check_finite=False)
+        score = self._read_out("score", scores, problem.y, problem.sample_weight)
+        return float(score)
+
+    def _score(self, X, y, sample_weight=None):
+        return float(self.estimator_.score(X, y, sample_weight=sample_weight))
+
+    def _scores(self, X):
+        """Decision scores of the pruned model: one pass over the kept columns."""
+        check_is_fitted(self)
+        if self._folded or not isinstance(self.estimator_, Pipeline):
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                ensure_all_finite=False,
+                accept_sparse=self._sparse(),
+            )
+            check = not get_config()["assume_finite"]
+            return decision_scores(X, **self._decision, check_finite=check)
+        allow_nan = get_tags(self.estimator_[-1]).input_tags.allow_nan
+        Z = self.estimator_[:-1].transform(X)
+        Z = check_array(
+            Z,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            accept_sparse=["csr", "csc"],
+        )
+        return decision_scores(Z, **self._decision, check_finite=False)
+
+    def _read_out(self, method, scores, *args):
+        """The wrapped model's ``method`` on the pruned model's decision scores."""
+        return read_out(self._readout, self._passthrough, method, scores, *args)
+
+    def _sparse(self):
+        """The sparse formats accepted (those of the wrapped model), or False."""
+        return ["csr", "csc"] if get_tags(self.estimator).input_tags.sparse else False
+
+    def get_support(self, indices=False):
+        """The input columns of the wrapped model's last step still in use.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return column indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape (n_model_features,), or the indices of the
+            True entries. For a Pipeline whose head maps columns one to one (the
+            scalers skprune folds), these are the columns of ``X``.
+        """
+        check_is_fitted(self)
+        return np.flatnonzero(self.support_) if indices else self.support_.copy()
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the last step's input columns the pruned model still uses.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input columns of ``X`` (default: ``feature_names_in_``,
+            else ``x0, x1, ...``). For a Pipeline, passed to its head's
+            ``get_feature_names_out``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        if isinstance(self.estimator_, Pipeline) and len(self.estimator_) > 1:
+            names = self.estimator_[:-1].get_feature_names_out(input_features)
+        else:
+            names = _check_feature_names_in(self, input_features)
+        return np.asarray(names, dtype=object)[self.support_]
+
+    @property
+    def classes_(self):
+        """Class labels of the wrapped classifier."""
+        return self.estimator_.classes_
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the pruned model, through the kept columns only."""
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._read_out("predict", scores)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the pruned model."""
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._read_out("predict_proba", scores)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities of the pruned model."""
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._read_out("predict_log_proba", scores)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the pruned model."""
+        scores = self._scores(X)  # checks that the pruner is fitted first
+        return self._read_out("decision_function", scores)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """The wrapped model's score (accuracy, R^2, ...) after pruning."""
+        check_is_fitted(self)
+        return self._score(X, y, sample_weight)
