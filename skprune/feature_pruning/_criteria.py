@@ -31,6 +31,7 @@ __all__ = [
     "gini_gain",
     "gini_impurity",
     "f_test",
+    "holm_significant",
     "information_gain",
     "variance_reduction",
 ]
@@ -437,3 +438,25 @@ def batch_variance_scores(tables, target_means, total_ss):
             1.0,
         )
     return scores, pvalues
+
+
+def holm_significant(pvalues, alpha):
+    """Mask of the p-values rejected by Holm's step-down procedure at ``alpha``.
+
+    Controls the chance of keeping even one irrelevant feature at ``alpha``, like
+    Bonferroni, but rejects more.
+
+    Examples
+    --------
+    >>> from skprune.feature_pruning._criteria import holm_significant
+    >>> holm_significant([0.001, 0.02, 0.04, 0.5], alpha=0.05)
+    array([ True, False, False, False])
+    """
+    pvalues = np.asarray(pvalues, dtype=np.float64)
+    m = pvalues.size
+    order = np.argsort(pvalues, kind="stable")
+    passes = pvalues[order] <= alpha / (m - np.arange(m))
+    n_rejected = m if passes.all() else int(np.argmin(passes))
+    mask = np.zeros(m, dtype=bool)
+    mask[order[:n_rejected]] = True
+    return mask

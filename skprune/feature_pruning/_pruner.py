@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skprune.feature_pruning._binning import (
@@ -25,25 +24,18 @@ from skprune.feature_pruning._binning import (
     plan_target,
     target_moments,
 )
-from skprune.feature_pruning._criteria import (
-    adjusted_gain,
-    adjusted_variance_reduction,
-    f_test,
-    g_test,
-)
+from skprune.feature_pruning._criteria import holm_significant
 from skprune.feature_pruning._dask import (
-    dask_tables,
     is_dask_collection,
     select_lazily,
-    validation_view,
 )
+from skprune.feature_pruning._inputs import SparseDaskInputMixin, is_continuous
 from skprune.feature_pruning._redundancy import PairScores, jmi_order, mrmr_order
-from skprune.feature_pruning._sparse import SparseTables, score_tables, sparse_tables
+from skprune.feature_pruning._tables import add_tables, column_scores, total_weight
 from skprune.utils._compat import (
     Interval,
     RealNotInt,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
     _get_output_config,
 )
@@ -53,6 +45,7 @@ from skprune.utils._progress import progress_bar
 from skprune.utils._validation import (
     check_frame,
     check_target,
+    frequency_weights,
     numba_threads,
     report,
     resolve_count,
@@ -60,80 +53,12 @@ from skprune.utils._validation import (
 )
 
 
-def holm_significant(pvalues, alpha):
-    """Mask of the p-values rejected by Holm's step-down procedure at ``alpha``.
-
-    Controls the chance of keeping even one irrelevant feature at ``alpha``, like
-    Bonferroni, but rejects more.
-
-    Examples
-    --------
-    >>> from skprune.feature_pruning._pruner import holm_significant
-    >>> holm_significant([0.001, 0.02, 0.04, 0.5], alpha=0.05)
-    array([ True, False, False, False])
-    """
-    pvalues = np.asarray(pvalues, dtype=np.float64)
-    m = pvalues.size
-    order = np.argsort(pvalues, kind="stable")
-    passes = pvalues[order] <= alpha / (m - np.arange(m))
-    n_rejected = m if passes.all() else int(np.argmin(passes))
-    mask = np.zeros(m, dtype=bool)
-    mask[order[:n_rejected]] = True
-    return mask
-
-
-def _is_continuous(y, n_bins):
-    """Whether ``y`` is a regression target: non-integer numbers, or float numbers
-    with more than ``n_bins`` distinct values (integer-valued amounts, such as
-    ``load_diabetes``'s, are a regression target too)."""
-    if type_of_target(y) == "continuous":
-        return True
-    return y.dtype.kind == "f" and np.unique(y).size > n_bins
-
-
 def _streamable(pruner):
     """partial_fit exists only without redundancy, which needs all rows at once."""
     return pruner.redundancy is None
 
 
-# tables are scored together, padded to one shape, while padding at most
-# quadruples their size (one high-cardinality column among many would blow it up)
-_PADDING_FACTOR = 4
-
-
-def _paddable(tables):
-    if len(tables) == 0:
-        return False
-    padded = len(tables) * max(t.shape[0] for t in tables) * tables[0].shape[1]
-    return padded <= _PADDING_FACTOR * sum(t.size for t in tables) + 100_000
-
-
-def _padded(tables):
-    """The tables as one (columns, levels, classes) array, zero rows added."""
-    out = np.zeros((len(tables), max(t.shape[0] for t in tables), tables[0].shape[1]))
-    for j, table in enumerate(tables):
-        out[j, : table.shape[0]] = table
-    return out
-
-
-def _total_weight(tables):
-    """The (weighted) number of rows counted in the tables."""
-    if isinstance(tables, dict):  # a sparse matrix's
-        return tables["totals"].sum()
-    return tables[0].sum() if len(tables) else 0.0
-
-
-def _add_tables(old, new):
-    """Sum two lists of tables; a column whose vocabulary grew gets zero rows."""
-    total = []
-    for a, b in zip(old, new, strict=True):
-        if a.shape[0] < b.shape[0]:
-            a = np.vstack([a, np.zeros((b.shape[0] - a.shape[0], a.shape[1]))])
-        total.append(a + b)
-    return total
-
-
-class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
+class FeaturePruner(DocLinkMixin, SparseDaskInputMixin, SelectorMixin, BaseEstimator):
     """Keep the columns that tell the most about the target; drop the rest.
 
     Each column is scored by how much knowing it reduces the uncertainty of the
@@ -319,8 +244,8 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         if sp.issparse(X):
             return self._fit_sparse(X, y, sample_weight, start)
         X, y = self._validate_fit_data(X, y, reset=True)
-        weights, edge_weights = self._weights(sample_weight, X)
-        regression = _is_continuous(y, self.n_bins)
+        weights, edge_weights = frequency_weights(sample_weight, X)
+        regression = is_continuous(y, self.n_bins)
         self._check_criterion(regression)
         target = plan_target(y, self.n_bins, regression, edge_weights)
         y_codes = target.encode(y)
@@ -394,10 +319,10 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             )
         first = not hasattr(self, "_tables")
         X, y = self._validate_fit_data(X, y, reset=first)
-        weights, edge_weights = self._weights(sample_weight, X)
+        weights, edge_weights = frequency_weights(sample_weight, X)
         with numba_threads(self.n_jobs):
             if first:
-                regression = classes is None and _is_continuous(y, self.n_bins)
+                regression = classes is None and is_continuous(y, self.n_bins)
                 self._check_criterion(regression)
                 target = plan_target(y, self.n_bins, regression, edge_weights, classes)
                 levels = find_levels(X, self.n_bins, edge_weights)
@@ -407,87 +332,13 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             y_codes = target.encode(y)
             tables = count_tables(levels, y_codes, target.n_classes, weights)
         self._keep_plan(levels.plan, target)
-        self._tables = tables if first else _add_tables(self._tables, tables)
+        self._tables = tables if first else add_tables(self._tables, tables)
         self._add_moments(y, y_codes, target, weights, first)
         return self._score(start, report_level=2)
 
     def _keep_plan(self, plan, target):
         """Keep how columns and target were coded, as plain arrays, lists, dicts."""
         self._plan, self._target = plan.state(), target.state()
-
-    def _fit_sparse(self, X, y, sample_weight, start):
-        """Tables from the nonzeros of a sparse ``X`` (see ``_sparse.py``)."""
-        if self.redundancy is not None:
-            raise TypeError(
-                "FeaturePruner takes sparse X only without redundancy: mRMR and JMI "
-                "compare columns row by row, which a sparse matrix would have to "
-                "densify. Use redundancy=None, or a dense X."
-            )
-        return self._add_sparse(X, y, None, sample_weight, start, first=True)
-
-    def _partial_fit_sparse(self, X, y, classes, sample_weight, start):
-        """A sparse chunk: the first fixes each column's nonzero edges."""
-        first = not hasattr(self, "_tables")
-        if not first and not isinstance(self._tables, dict):
-            raise TypeError(
-                "This FeaturePruner was fed dense chunks; a sparse chunk cannot be "
-                "added to them (its levels differ). Feed one kind of chunk."
-            )
-        return self._add_sparse(X, y, classes, sample_weight, start, first, 2)
-
-    def _add_sparse(self, X, y, classes, sample_weight, start, first, report_level=1):
-        """Count a sparse ``X`` into new tables (``first``) or onto the kept ones."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-            reset=first,
-        )
-        y = check_target(y, X.shape[0])
-        weights, edge_weights = self._weights(sample_weight, X)
-        if first:
-            regression = classes is None and _is_continuous(y, self.n_bins)
-            self._check_criterion(regression)
-            target = plan_target(y, self.n_bins, regression, edge_weights, classes)
-        else:
-            target = TargetCoding(**self._target)
-        y_codes = target.encode(y)
-        fixed = None if first else SparseTables(**self._tables)
-        with numba_threads(self.n_jobs):
-            tables = sparse_tables(
-                X, y_codes, target.n_classes, weights, self.n_bins, fixed
-            )
-        self._plan, self._target = None, target.state()
-        self._tables = (tables if first else fixed + tables).state()
-        self._add_moments(y, y_codes, target, weights, first)
-        return self._score(start, report_level=report_level)
-
-    def _fit_dask(self, X, y, sample_weight, start):
-        """Per-partition tables of a dask ``X``, reduced (see ``_dask.py``)."""
-        if sample_weight is not None or self.redundancy is not None:
-            raise ValueError(
-                "With dask input, FeaturePruner takes neither sample_weight nor "
-                "redundancy (mRMR and JMI need every row at once)."
-            )
-        if self.criterion == "variance":
-            raise ValueError(
-                "criterion='variance' is not available with dask input yet; use "
-                "criterion='entropy' or 'gini', or compute X into memory."
-            )
-        validate_data(self, validation_view(X), skip_check_array=True)
-        with numba_threads(self.n_jobs):
-            plan, target, self._tables = dask_tables(
-                X,
-                y,
-                self.n_bins,
-                lambda sample: _is_continuous(sample, self.n_bins),
-                show_progress=bool(self.verbose),
-            )
-        self._keep_plan(plan, target)
-        return self._score(start)
 
     def transform(self, X):
         """Reduce ``X`` to the kept columns (a dask collection stays lazy).
@@ -525,25 +376,6 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
             return kept.to_numpy()
         return kept
 
-    def _weights(self, sample_weight, X):
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        total = weights.sum()
-        if total <= 0:
-            raise ValueError("sample_weight sums to zero; no sample would count.")
-        if total < 1:
-            warnings.warn(
-                f"sample_weight sums to {total:.3g}, less than one sample. "
-                "FeaturePruner reads weights as frequencies (a weight of 2 counts a "
-                "row twice), so their sum is the sample size of its tests and no "
-                "column can be significant; rescale them, e.g. to sum to the number "
-                "of rows.",
-                UserWarning,
-                stacklevel=4,
-            )
-        return weights, None if sample_weight is None else weights
-
     def _score(self, start, levels=None, y_codes=None, weights=None, report_level=1):
         """Scores, p-values and the selection from the accumulated tables.
 
@@ -553,33 +385,15 @@ class FeaturePruner(DocLinkMixin, SelectorMixin, BaseEstimator):
         moments = None
         if self.criterion == "variance":
             moments = moment_summary(self._moments)  # (bin means, total SS)
-        if isinstance(tables, dict):  # a sparse matrix's (SparseTables.state())
-            with numba_threads(self.n_jobs):
-                self.scores_, self.pvalues_ = SparseTables(**tables).score(
-                    self.criterion, moments
-                )
-        elif isinstance(tables, np.ndarray) or _paddable(tables):
-            # every table at once, in compiled code (empty levels change nothing)
-            padded = tables if isinstance(tables, np.ndarray) else _padded(tables)
-            with numba_threads(self.n_jobs):
-                self.scores_, self.pvalues_ = score_tables(
-                    padded, self.criterion, moments
-                )
-        elif moments is not None:
-            self.scores_ = np.array(
-                [adjusted_variance_reduction(t, *moments) for t in tables]
-            )
-            self.pvalues_ = np.array([f_test(t, *moments)[2] for t in tables])
-        else:
-            self.scores_ = np.array([adjusted_gain(t, self.criterion) for t in tables])
-            self.pvalues_ = np.array([g_test(t)[2] for t in tables])
+        with numba_threads(self.n_jobs):
+            self.scores_, self.pvalues_ = column_scores(tables, self.criterion, moments)
         order = self._select(levels, tables, y_codes, weights, moments)
         if len(order) == 0:
             order = self._best_alone()
         self.selection_order_ = np.asarray(order, dtype=np.intp)
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[self.selection_order_] = True
-        rows = int(round(_total_weight(tables)))
+        rows = int(round(total_weight(tables)))
         summary = (
             f"scored {self.n_features_in_} columns by {self.criterion} on {rows:,} "
             f"(weighted) rows; kept {len(order)}; elapsed "

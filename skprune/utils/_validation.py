@@ -2,12 +2,15 @@
 
 import numbers
 import re
+import warnings
 from contextlib import contextmanager
 
 import numba
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_consistent_length, column_or_1d
+
+from skprune.utils._compat import _check_sample_weight
 
 _SCALED_REFERENCE = re.compile(r"^\s*(?:([0-9.eE+-]+)\s*\*\s*)?(mean|median)\s*$")
 
@@ -109,3 +112,26 @@ def report(estimator, message, level=1):
     ``level`` (1: a line per pruning step; 2: also the detail of each step)."""
     if estimator.verbose >= level:
         print(f"[{type(estimator).__name__}] {message}", flush=True)
+
+
+def frequency_weights(sample_weight, X):
+    """``(weights, edge_weights)`` for counting ``X``'s rows: the checked sample
+    weights (ones if None), read as frequencies, and the same only when given
+    (quantile edges then weigh the rows; None: plain quantiles)."""
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    total = weights.sum()
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero; no sample would count.")
+    if total < 1:
+        warnings.warn(
+            f"sample_weight sums to {total:.3g}, less than one sample. "
+            "FeaturePruner reads weights as frequencies (a weight of 2 counts a "
+            "row twice), so their sum is the sample size of its tests and no "
+            "column can be significant; rescale them, e.g. to sum to the number "
+            "of rows.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return weights, None if sample_weight is None else weights
