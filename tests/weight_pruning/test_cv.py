@@ -310,6 +310,32 @@ def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(can
         WeightPrunerCV(_model(), selection_strengths=[0.0]).fit(X, y)
 
 
+def test_auto_selection_strengths_try_the_model_as_given_beside_10x_on_few_rows(
+    cancer,
+):
+    X, y = cancer
+    wide = np.hstack(
+        [X.to_numpy()[:80], np.random.default_rng(0).normal(size=(80, 30))]
+    )
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2).fit(wide, y[:80])
+    tried = np.unique(pruner.cv_results_["param_selection_strength"])
+    np.testing.assert_array_equal(tried, [1.0, 10.0])  # 80 rows < 2.5 x 60 columns
+    # 10x kept unless the model as given is better beyond the folds' noise
+    results = pruner.cv_results_
+    assert results["param_selection_strength"][0] == 10.0  # the reference first
+    scores = np.stack(
+        [results[f"split{k}_test_score"] for k in range(pruner.n_splits_)]
+    ).reshape(pruner.n_splits_, 2, -1)  # (folds, selections, candidates)
+    # each selection at its best candidate on average, compared fold by fold
+    best = scores[:, [0, 1], scores.mean(axis=0).argmax(axis=1)]
+    gains = best[:, 1] - best[:, 0]
+    clear = gains.mean() - gains.std(ddof=1) / np.sqrt(len(gains)) > 0
+    assert pruner.best_params_["selection_strength"] == (1.0 if clear else 10.0)
+    # many rows per column: the model as given only
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2).fit(X, y)
+    assert set(pruner.cv_results_["param_selection_strength"]) == {1.0}
+
+
 def test_the_model_as_given_ranks_unless_another_is_clearly_better():
     from skprune.weight_pruning._cv import _selection
 
@@ -333,7 +359,7 @@ def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
             (-0.4, np.asarray(row, float)[None, None, :], np.ones((1, 1, 4), int))
             for row in fold_scores
         ]
-        pruner._choose(folds, candidates, np.array([0.9]), np.array([1.0]))
+        pruner._choose(folds, candidates, np.array([0.9]), np.array([1.0]), 0)
         return pruner.best_params_["penalty"], pruner.best_params_["C"]
 
     # L1 ahead on average, within the folds' noise: L2, at its best strength
