@@ -10,13 +10,12 @@ fitted on all the data.
 """
 
 import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
-from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
@@ -24,6 +23,12 @@ from sklearn.utils.validation import _check_method_params
 
 from skprune.utils._compat import Interval, StrOptions, _fit_context
 from skprune.utils._validation import report
+from skprune.weight_pruning._choice import (
+    NegLogLoss,
+    clearly_better,
+    results_table,
+    sparsest_within,
+)
 from skprune.weight_pruning._linear import Problem, final_step, with_weights
 from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair_problem
@@ -293,7 +298,7 @@ classes_, n_features_in_, feature_names_in_
         if scoring is None and classifier and hasattr(self.estimator, "predict_proba"):
             # smoother than accuracy on small folds; every class known, even one
             # a fold's test part lacks
-            scorer = _NegLogLoss(np.unique(y))
+            scorer = NegLogLoss(np.unique(y))
         else:
             scorer = check_scoring(self.estimator, scoring=scoring)
         self._start = time.perf_counter()
@@ -431,24 +436,8 @@ classes_, n_features_in_, feature_names_in_
         # (folds, selections, levels, strengths)
         scores = np.stack([fold[1] for fold in folds])
         mean = scores.mean(axis=0)
-        # per level, every (selection, candidate) side by side
-        by_level = mean.transpose(1, 0, 2).reshape(len(levels), -1)
-        best_per_level = by_level.max(axis=1)
-        if self.tolerance is None:
-            chosen = 0
-        else:
-            within = np.flatnonzero(best_per_level >= dense.mean() - self.tolerance)
-            chosen = within[-1] if within.size else 0
-            if not within.size:
-                warnings.warn(
-                    f"No sparsity tried keeps the CV score within tolerance="
-                    f"{self.tolerance} of the dense model's ({dense.mean():.4f}); "
-                    f"keeping the least sparse, {levels[0]:.3f} "
-                    f"(score {best_per_level[0]:.4f}).",
-                    UserWarning,
-                    stacklevel=3,
-                )
-        selection = _selection(scores[:, :, chosen], reference)
+        chosen = sparsest_within(mean, dense.mean(), self.tolerance, levels)
+        selection = clearly_better(scores[:, :, chosen], reference)
         # the penalty: L2 (every kept weight used) unless the L1 refit, which
         # selects again among them, is better beyond the folds' noise; then its
         # best strength (the first best: the most shrinkage)
@@ -456,31 +445,12 @@ classes_, n_features_in_, feature_names_in_
         n_penalties = len(set(penalties))
         by_penalty = scores[:, selection, chosen].reshape(len(folds), n_penalties, -1)
         reference = n_penalties - 1  # L2 last where both are tried
-        kept = _selection(by_penalty, reference) if n_penalties > 1 else 0
+        kept = clearly_better(by_penalty, reference) if n_penalties > 1 else 0
         per_penalty = mean[selection, chosen].reshape(n_penalties, -1)
         best = kept * per_penalty.shape[1] + int(np.argmax(per_penalty[kept]))
         self._shrinkage, strength = candidates[best]
         param = self._shrinkage.param or "strength"
-        n_selections, n_candidates = len(multipliers), len(candidates)
-        n_rows = len(levels) * n_candidates
-        self.cv_results_ = {
-            "param_selection_strength": np.repeat(multipliers, n_rows),
-            "param_sparsity": np.tile(np.repeat(levels, n_candidates), n_selections),
-            "param_penalty": np.tile(penalties, len(levels) * n_selections),
-            f"param_{param}": np.tile(
-                np.array([value for _, value in candidates]),
-                len(levels) * n_selections,
-            ),
-            **{
-                f"split{k}_test_score": fold_scores.ravel()
-                for k, fold_scores in enumerate(scores)
-            },
-            "mean_test_score": mean.ravel(),
-            "std_test_score": scores.std(axis=0).ravel(),
-            "rank_test_score": _rank(mean.ravel()),
-            "mean_n_nonzero": np.mean([fold[2] for fold in folds], axis=0).ravel(),
-            "dense_test_score": np.full(mean.size, dense.mean()),
-        }
+        self.cv_results_ = results_table(folds, multipliers, levels, candidates, param)
         self.best_index_ = int(
             np.ravel_multi_index((selection, chosen, best), mean.shape)
         )
@@ -541,49 +511,3 @@ classes_, n_features_in_, feature_names_in_
         if alive.shape != coef.shape:  # whole columns
             used = used.any(axis=0, keepdims=True)
         return coef, intercept, alive & used
-
-
-class _NegLogLoss:
-    """The ``neg_log_loss`` scorer, as scikit-learn's with ``labels`` given, without
-    its input checks: a fold scores tens of candidates, and those checks took 3.6
-    ms of each 4 ms call on a 76-row test part."""
-
-    def __init__(self, labels):
-        self.labels = labels
-        self.scorer = make_scorer(
-            log_loss,
-            greater_is_better=False,
-            response_method="predict_proba",
-            labels=labels,
-        )
-
-    def __call__(self, model, X, y, sample_weight=None):
-        if len(model.classes_) != len(self.labels) or np.ndim(y) != 1:
-            return self.scorer(model, X, y, sample_weight=sample_weight)
-        codes = np.searchsorted(model.classes_, y)
-        proba = model.predict_proba(X)
-        eps = np.finfo(proba.dtype).eps
-        picked = np.clip(proba[np.arange(len(codes)), codes], eps, 1 - eps)
-        return -float(np.average(-np.log(picked), weights=sample_weight))
-
-
-def _selection(scores, reference=0):
-    """The ranking model to use, from fold scores (folds, selections,
-    strengths) at the chosen sparsity: ``reference`` (the default one) unless
-    another, each at its best strength, beats it by more than the standard
-    error of their paired fold differences (on a table with thousands of rows
-    the candidates differ by less than the folds do, and a plain argmax then
-    picks by chance)."""
-    best = scores[:, np.arange(scores.shape[1]), scores.mean(axis=0).argmax(axis=1)]
-    gains = best - best[:, reference : reference + 1]  # (folds, selections)
-    if len(gains) < 2:
-        return int(np.argmax(gains.mean(axis=0)))
-    clear = gains.mean(axis=0) - gains.std(axis=0, ddof=1) / np.sqrt(len(gains))
-    clear[reference] = 0.0
-    return int(np.argmax(clear)) if clear.max() > 0 else reference
-
-
-def _rank(values):
-    """1 for the best (largest) value, ties sharing the smallest rank."""
-    order = np.sort(values)[::-1]
-    return np.searchsorted(-order, -values, side="left") + 1

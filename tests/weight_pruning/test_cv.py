@@ -102,10 +102,13 @@ def test_cv_warns_when_no_level_is_within_tolerance(cancer):
     # every column carries signal, and the repair is the dense model's own
     X = np.random.default_rng(0).normal(size=(300, 20))
     y = (X.sum(axis=1) > 0).astype(int)
-    with pytest.warns(UserWarning, match="No sparsity tried keeps"):
+    with pytest.warns(UserWarning, match="No sparsity tried keeps") as record:
         WeightPrunerCV(
             _model(), sparsity=0.99, tolerance=0.0, penalty="l2", strengths=[1.0], cv=2
         ).fit(X, y)
+    assert [w.filename for w in record if "No sparsity" in str(w.message)] == [
+        __file__
+    ]  # it points at the caller's line
 
 
 @pytest.mark.parametrize(
@@ -269,14 +272,14 @@ def test_cv_with_a_class_missing_from_a_fold():
 def test_the_fold_log_loss_equals_scikit_learns():
     from sklearn.metrics import get_scorer
 
-    from skprune.weight_pruning._cv import _NegLogLoss
+    from skprune.weight_pruning._choice import NegLogLoss
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
     y = np.array(["a", "b", "c"])[rng.integers(0, 3, 120)]
     model = LogisticRegression().fit(X, y)
     weights = rng.random(120)
-    ours = _NegLogLoss(np.unique(y))
+    ours = NegLogLoss(np.unique(y))
     theirs = get_scorer("neg_log_loss")
     assert ours(model, X, y) == pytest.approx(theirs(model, X, y), rel=1e-12)
     assert ours(model, X, y, sample_weight=weights) == pytest.approx(
@@ -337,12 +340,12 @@ def test_auto_selection_strengths_try_the_model_as_given_beside_10x_on_few_rows(
 
 
 def test_the_model_as_given_ranks_unless_another_is_clearly_better():
-    from skprune.weight_pruning._cv import _selection
+    from skprune.weight_pruning._choice import clearly_better
 
     folds = np.array([[-0.50, -0.49], [-0.52, -0.53], [-0.51, -0.505]])[:, :, None]
-    assert _selection(folds) == 0  # ahead on average, not beyond the folds' noise
+    assert clearly_better(folds) == 0  # ahead on average, not beyond the folds' noise
     folds[:, 1] += 0.05
-    assert _selection(folds) == 1
+    assert clearly_better(folds) == 1
 
 
 def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
