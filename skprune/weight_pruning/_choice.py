@@ -13,6 +13,20 @@ import numpy as np
 from sklearn.metrics import log_loss, make_scorer
 
 
+def skipped_last(mean_scores):
+    """Mean fold scores with those of candidates some fold skipped (NaN: its
+    chain of strengths had stopped) at -inf, never chosen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune.weight_pruning._choice import skipped_last
+    >>> skipped_last(np.array([-0.4, np.nan]))
+    array([-0.4, -inf])
+    """
+    return np.where(np.isnan(mean_scores), -np.inf, mean_scores)
+
+
 def sparsest_within(mean, dense, tolerance, levels):
     """Index of the sparsest level whose best mean score (``mean``: selections,
     levels, candidates) is within ``tolerance`` of the dense model's mean
@@ -20,7 +34,7 @@ def sparsest_within(mean, dense, tolerance, levels):
     is within it."""
     if tolerance is None:
         return 0
-    best_per_level = mean.max(axis=(0, 2))
+    best_per_level = skipped_last(mean).max(axis=(0, 2))
     within = np.flatnonzero(best_per_level >= dense - tolerance)
     if within.size:
         return int(within[-1])
@@ -58,7 +72,7 @@ def results_table(folds, multipliers, levels, candidates, param):
         },
         "mean_test_score": mean.ravel(),
         "std_test_score": scores.std(axis=0).ravel(),
-        "rank_test_score": _rank(mean.ravel()),
+        "rank_test_score": _rank(skipped_last(mean.ravel())),
         "mean_n_nonzero": np.mean([fold[2] for fold in folds], axis=0).ravel(),
         "dense_test_score": np.full(mean.size, dense.mean()),
     }
@@ -106,7 +120,8 @@ def clearly_better(scores, reference=0):
     >>> clearly_better(folds[:, :, None] + [[0.0], [0.05]])
     1
     """
-    best = scores[:, np.arange(scores.shape[1]), scores.mean(axis=0).argmax(axis=1)]
+    at_best = skipped_last(scores.mean(axis=0)).argmax(axis=1)
+    best = scores[:, np.arange(scores.shape[1]), at_best]
     gains = best - best[:, reference : reference + 1]  # (folds, selections)
     if len(gains) < 2:
         return int(np.argmax(gains.mean(axis=0)))

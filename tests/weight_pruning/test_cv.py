@@ -50,8 +50,8 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
         results["param_selection_strength"]
         == (pruner.best_params_["selection_strength"])
     ) & (results["param_penalty"] == pruner.best_params_["penalty"])
-    # the best strength of the chosen penalty
-    assert pruner.best_score_ == results["mean_test_score"][chosen].max()
+    # the best strength of the chosen penalty (NaN: skipped past a chain's best)
+    assert pruner.best_score_ == np.nanmax(results["mean_test_score"][chosen])
     # the repair never adds weights: at most the 20% kept
     assert np.count_nonzero(pruner.coef_) <= 6
     assert pruner.sparsity_ >= 0.8
@@ -61,6 +61,47 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     l1_ratio = {"l1": 1.0, "l2": 0.0}[pruner.best_params_["penalty"]]
     assert pruner.estimator_[-1].l1_ratio == l1_ratio
     assert pruner.score(X, y) > 0.93
+
+
+def test_a_chain_of_strengths_stops_two_clearly_past_its_best_in_each_fold(monkeypatch):
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning import _cv
+
+    X, y = make_classification(150, 40, n_informative=4, random_state=0)
+    kwargs = {"sparsity": 0.5, "strengths": np.logspace(-3, 3, 9), "cv": 3}
+    kwargs["random_state"] = 0  # liblinear shuffles
+    pruner = WeightPrunerCV(_model(), **kwargs).fit(X, y)
+    results = pruner.cv_results_
+    splits = np.array([results[f"split{k}_test_score"] for k in range(3)])
+    assert np.isnan(splits).any()  # the weakest penalties were skipped somewhere
+    # skipped candidates rank last and are never chosen
+    skipped = np.isnan(results["mean_test_score"])
+    assert (
+        results["rank_test_score"][skipped].min()
+        > results["rank_test_score"][~skipped].max()
+    )
+    assert not skipped[pruner.best_index_]
+    # the scores of the strengths run are those of the full chains
+    monkeypatch.setattr(_cv, "_PATIENCE", 10**9)
+    full = WeightPrunerCV(_model(), **kwargs).fit(X, y).cv_results_
+    full_splits = np.array([full[f"split{k}_test_score"] for k in range(3)])
+    np.testing.assert_allclose(
+        splits[~np.isnan(splits)], full_splits[~np.isnan(splits)]
+    )
+    # each chain (L1, then L2) ran until two strengths in a row scored more than
+    # 2% below its best so far
+    for fold, full_fold in zip(splits, full_splits, strict=True):
+        for chain in (slice(0, 9), slice(9, 18)):
+            best, falls, expected = -np.inf, 0, 0
+            for value in full_fold[chain]:
+                if falls == 2:
+                    break
+                expected += 1
+                falls = falls + 1 if value < best - 0.02 * abs(best) else 0
+                best = max(best, value)
+            assert np.count_nonzero(~np.isnan(fold[chain])) == expected
+            assert not np.isnan(fold[chain][:expected]).any()
 
 
 def test_cv_scores_match_a_hand_run_fold():
