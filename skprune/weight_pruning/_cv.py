@@ -94,7 +94,7 @@ class WeightPrunerCV(WeightPruner):
         runs them from the strongest shrinkage to the weakest and stops once
         two in a row score more than 2% below its best so far (those left
         score NaN in ``cv_results_``). The weakest L1 refits are the slowest;
-        on grants (5,733 x 1,498 to fit, k = 10%) stopping skipped 7 of the 20
+        on grants (5,733 x 1,498 to fit, k = 10%) stopping skipped about 7 of 20
         strengths per fold; replayed on the fold scores of 48 (table, split,
         k) fits on 5 real tables, it never changed the choice (stopping at the
         first score below the best changed 10 of them).
@@ -351,7 +351,8 @@ classes_, n_features_in_, feature_names_in_
 
     def _selection_multipliers(self, X):
         """The multipliers of the ranking model's shrinkage tried, and the index
-        of the one kept unless another is clearly better (see ``_selection``)."""
+        of the one kept unless another is clearly better (see
+        :func:`~skprune.weight_pruning._choice.clearly_better`)."""
         multipliers = self.selection_strengths
         if isinstance(multipliers, str):  # "auto"
             if X.shape[0] >= _ROWS_PER_COLUMN * X.shape[1]:
