@@ -48,10 +48,13 @@ def sparsest_within(mean, dense, tolerance, levels):
     return 0
 
 
-def results_table(folds, multipliers, levels, candidates, param):
-    """``cv_results_``: one entry per (selection strength, sparsity, penalty,
-    strength ``param``), from the folds' ``(dense score, scores, nonzeros)``,
-    scores and nonzeros of shape (selections, levels, candidates)."""
+def results_table(folds, rankings, levels, candidates, param):
+    """``cv_results_``: one entry per (ranking: selection strength and
+    schedule, sparsity, penalty, strength ``param``), from the folds' ``(dense
+    score, scores, nonzeros)``, scores and nonzeros of shape (rankings, levels,
+    candidates)."""
+    multipliers = np.array([multiplier for multiplier, _ in rankings])
+    schedules = np.array([steps for _, steps in rankings], dtype=object)
     scores = np.stack([fold[1] for fold in folds])
     mean = scores.mean(axis=0)
     penalties = np.array([shrinkage.penalty for shrinkage, _ in candidates], object)
@@ -60,6 +63,7 @@ def results_table(folds, multipliers, levels, candidates, param):
     dense = np.array([fold[0] for fold in folds])
     return {
         "param_selection_strength": np.repeat(multipliers, n_rows),
+        "param_n_steps": np.repeat(schedules, n_rows),
         "param_sparsity": np.tile(np.repeat(levels, n_candidates), n_selections),
         "param_penalty": np.tile(penalties, len(levels) * n_selections),
         f"param_{param}": np.tile(

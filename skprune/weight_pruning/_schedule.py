@@ -41,6 +41,26 @@ def cubic_schedule(final_sparsity, n_steps, initial_sparsity=0.0):
     return final_sparsity + (initial_sparsity - final_sparsity) * (1.0 - t) ** 3
 
 
+def halving_schedule(n_units, n_done, n_target):
+    """Units pruned after each step when every step prunes half of those left,
+    until ``n_target`` are: re-ranking more often as fewer remain, where one
+    ranking of many units is least reliable about the last few.
+
+    Examples
+    --------
+    >>> from skprune.weight_pruning._schedule import halving_schedule
+    >>> halving_schedule(100, 0, 95)
+    [50, 75, 88, 94, 95]
+    >>> halving_schedule(100, 95, 95)
+    [95]
+    """
+    left, targets = n_units - n_done, []
+    while n_units - left < n_target:
+        left = max(n_units - n_target, left // 2)
+        targets.append(n_units - left)
+    return targets or [n_target]
+
+
 def last_true(test, n):
     """The largest ``i < n`` with ``test(i)``, by bisection; ``test(0)`` is assumed
     (``test`` true up to some index, false after it).

@@ -173,6 +173,7 @@ def test_cv_tunes_each_models_own_parameter(model, param, penalties):
         param,
         "penalty",
         "selection_strength",
+        "n_steps",
     }
     assert sorted(set(pruner.cv_results_["param_penalty"])) == penalties
     assert pruner._shrinkage.penalty == pruner.best_params_["penalty"]
@@ -183,7 +184,7 @@ def test_cv_without_a_penalty_tunes_only_the_sparsity():
     X, y = load_diabetes(return_X_y=True)
     pruner = WeightPrunerCV(LinearRegression(), sparsity=0.8, tolerance=0.05, cv=3)
     pruner.fit(X, y)
-    assert set(pruner.best_params_) == {"sparsity"}
+    assert set(pruner.best_params_) == {"sparsity", "n_steps"}
     assert len(pruner.cv_results_["mean_test_score"]) == 10
 
 
@@ -361,7 +362,8 @@ def test_auto_selection_strengths_try_the_model_as_given_beside_10x_on_few_rows(
     wide = np.hstack(
         [X.to_numpy()[:80], np.random.default_rng(0).normal(size=(80, 30))]
     )
-    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2).fit(wide, y[:80])
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, n_steps=1)
+    pruner.fit(wide, y[:80])
     tried = np.unique(pruner.cv_results_["param_selection_strength"])
     np.testing.assert_array_equal(tried, [1.0, 10.0])  # 80 rows < 2.5 x 60 columns
     # 10x kept unless the model as given is better beyond the folds' noise
@@ -378,6 +380,43 @@ def test_auto_selection_strengths_try_the_model_as_given_beside_10x_on_few_rows(
     # many rows per column: the model as given only
     pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2).fit(X, y)
     assert set(pruner.cv_results_["param_selection_strength"]) == {1.0}
+
+
+def test_auto_n_steps_tries_a_halving_schedule_on_few_rows(cancer, monkeypatch):
+    from skprune.weight_pruning import _cv
+
+    X, y = cancer
+    wide = np.hstack(
+        [X.to_numpy()[:80], np.random.default_rng(0).normal(size=(80, 30))]
+    )
+    schedules = []
+    ranked_path = _cv.WeightPrunerCV._ranked_path
+
+    def recording(self, *args):
+        schedules.append(args[-1])
+        return ranked_path(self, *args)
+
+    monkeypatch.setattr(_cv.WeightPrunerCV, "_ranked_path", recording)
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, cv=3)
+    pruner.fit(wide, y[:80])
+    results = pruner.cv_results_
+    # (10x, 1x) x (one step, halving), the one-step 10x ranking the reference
+    rankings = list(
+        zip(results["param_selection_strength"], results["param_n_steps"], strict=True)
+    )
+    assert list(dict.fromkeys(rankings)) == [
+        (10.0, 1),
+        (1.0, 1),
+        (10.0, "halving"),
+        (1.0, "halving"),
+    ]
+    # every fold ran both schedules (the dense fit shared), the final fit the chosen
+    assert schedules[:-1] == 3 * [1, 1, "halving", "halving"]
+    assert schedules[-1] == pruner.best_params_["n_steps"]
+    assert pruner.sparsity_ >= 0.9 - 1e-9
+    # many rows per column: one step only
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, cv=3).fit(X, y)
+    assert set(pruner.cv_results_["param_n_steps"]) == {1}
 
 
 def test_the_model_as_given_ranks_unless_another_is_clearly_better():
@@ -403,7 +442,7 @@ def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
             (-0.4, np.asarray(row, float)[None, None, :], np.ones((1, 1, 4), int))
             for row in fold_scores
         ]
-        pruner._choose(folds, candidates, np.array([0.9]), np.array([1.0]), 0)
+        pruner._choose(folds, candidates, np.array([0.9]), [(1.0, 1)], 0)
         return pruner.best_params_["penalty"], pruner.best_params_["C"]
 
     # L1 ahead on average, within the folds' noise: L2, at its best strength
