@@ -12,6 +12,52 @@ import warnings
 import numpy as np
 from sklearn.metrics import log_loss, make_scorer
 
+# "auto" rankings: below this many rows per column, the weights of a 10x more
+# shrunk model are ranked too, and a halving schedule is tried
+_ROWS_PER_COLUMN = 2.5
+
+
+def ranking_options(selection_strengths, n_steps, shape, has_param):
+    """The ranking options a CV tries, (selection multiplier, schedule) pairs
+    (a schedule: a number of cubic steps, or ``"halving"``), and the index of
+    the default one, kept unless another is :func:`clearly_better`.
+
+    ``"auto"`` on fewer than 2.5 rows per column (``shape``): the 10x more
+    shrunk model first, the model as given beside it, each on one step and on
+    the halving schedule; else the model as given, one step. Without a
+    regularisation parameter (``has_param``) there is nothing to shrink.
+
+    Examples
+    --------
+    >>> from skprune.weight_pruning._choice import ranking_options
+    >>> ranking_options("auto", "auto", (100, 300), True)
+    ([(10.0, 1), (1.0, 1), (10.0, 'halving'), (1.0, 'halving')], 0)
+    >>> ranking_options("auto", "auto", (1000, 300), True)
+    ([(1.0, 1)], 0)
+    >>> ranking_options([10, 1], 3, (1000, 300), True)
+    ([(10.0, 3), (1.0, 3)], 1)
+    """
+    few_rows = shape[0] < _ROWS_PER_COLUMN * shape[1]
+    if isinstance(selection_strengths, str):  # "auto"
+        multipliers = [10.0, 1.0] if few_rows else [1.0]
+    else:
+        multipliers = np.asarray(selection_strengths, dtype=np.float64).ravel()
+        if multipliers.size == 0 or np.any(multipliers <= 0):
+            raise ValueError(
+                "selection_strengths must be positive multipliers of the model's "
+                f"shrinkage (1: as given); got {selection_strengths!r}."
+            )
+    given = np.flatnonzero(np.asarray(multipliers) == 1.0)
+    auto = isinstance(selection_strengths, str)
+    reference = 0 if auto or not given.size else int(given[0])
+    if not has_param:
+        multipliers, reference = [1.0], 0  # nothing to strengthen
+    schedules = [n_steps]
+    if n_steps == "auto":  # re-ranking tried too where rows are few
+        schedules = [1, "halving"] if few_rows else [1]
+    options = [(float(m), steps) for steps in schedules for m in multipliers]
+    return options, reference
+
 
 def skipped_last(mean_scores):
     """Mean fold scores with those of candidates some fold skipped (NaN: its

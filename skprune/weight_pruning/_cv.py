@@ -26,6 +26,7 @@ from skprune.utils._validation import report
 from skprune.weight_pruning._choice import (
     NegLogLoss,
     clearly_better,
+    ranking_options,
     results_table,
     skipped_last,
     sparsest_within,
@@ -36,9 +37,6 @@ from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
 
-# selection_strengths="auto": below this many rows per column, rank the weights
-# of a 10x more shrunk model
-_ROWS_PER_COLUMN = 2.5
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
 # a chain of repair strengths stops in a fold once this many in a row score
@@ -79,13 +77,10 @@ class WeightPrunerCV(WeightPruner):
         strength) exceeds one standard error; L1 only for Lasso and
         ElasticNet; L2 only for Ridge, RidgeClassifier and the multinomial
         repair of per-class masks. On many rows per column the L1 refit wins by
-        selecting again among the kept weights (grants, 8,190 x 1,498, k = 10%:
-        ROC AUC 0.823 against 0.797); on few it drops weights it should keep
-        (pd_speech, 252 x 752: L2 +0.013 to +0.016 at k = 10%, 5%, 2%; hepatic,
-        281 x 371, +0.027 to +0.034), and a plain argmax of noisy fold scores
-        picked it too often there. A model without a regularisation
-        parameter (LinearRegression) has nothing to tune: only the sparsity is,
-        with ``tolerance``.
+        selecting again among the kept weights; on few it drops weights it
+        should keep. A model without a regularisation parameter
+        (LinearRegression) has nothing to tune: only the sparsity is, with
+        ``tolerance``.
 
     strengths : int or array-like, default=10
         Values of the model's regularisation parameter (``C`` or ``alpha``)
@@ -93,11 +88,8 @@ class WeightPrunerCV(WeightPruner):
         1/100 to 100 times the model's own value. In each fold every penalty
         runs them from the strongest shrinkage to the weakest and stops once
         two in a row score more than 2% below its best so far (those left
-        score NaN in ``cv_results_``). The weakest L1 refits are the slowest;
-        on grants (5,733 x 1,498 to fit, k = 10%) stopping skipped about 7 of 20
-        strengths per fold; replayed on the fold scores of 48 (table, split,
-        k) fits on 5 real tables, it never changed the choice (stopping at the
-        first score below the best changed 10 of them).
+        score NaN in ``cv_results_``): the weakest L1 refits are the slowest
+        (grants, k = 10%: the CV 24% faster, the same choice).
 
     selection_strengths : "auto" or array-like of float, default="auto"
         How many times stronger than the model's own the shrinkage is of the
@@ -108,16 +100,8 @@ class WeightPrunerCV(WeightPruner):
         where its paired fold gain exceeds one standard error. ``"auto"``: with
         fewer than 2.5 rows per column (a model fitted on few rows per column
         has noisy weights), 10 and 1 are tried and 10 is kept unless 1 is
-        clearly better; else 1 only. Measured (mean ROC AUC, 70% of the rows to
-        fit): ranking with 10x at 10% / 5% / 2% of the columns moved pd_speech
-        (0.23 training rows per column) from 0.818 / 0.796 / 0.777 to 0.817 /
-        0.817 / 0.804 (3 splits) and cost grants (3.8) 0.003-0.004: the
-        threshold lies between. But near the smallest k the model as given can
-        rank better even on few rows: trying it beside 10x moved ad_data (1.8
-        rows per column) at 2% from 0.870 to 0.894 and hepatic (0.6) at 5% from
-        0.543 to 0.563, cost hepatic 2% 0.010 and pd_speech 10% 0.005, and left
-        the other 8 (table, k) cells unchanged (6 splits), for 1.3-1.7x the CV
-        time. Models without a regularisation parameter use the model as given.
+        clearly better; else 1 only (the user guide has the measurements).
+        Models without a regularisation parameter use the model as given.
 
     cv : int, cross-validation generator or iterable, default=5
         As in scikit-learn (stratified folds for classifiers).
@@ -142,13 +126,9 @@ class WeightPrunerCV(WeightPruner):
         ``"auto"``: one step, and with fewer than 2.5 rows per column also a
         halving schedule (each step prunes half the columns left, 6 steps from
         752 to 15) beside it, kept only where its paired fold gain exceeds one
-        standard error (``cv_results_["param_n_steps"]``). Over 6 splits (8
-        (table, k) cells at k = 5% and 2%) that lifted tissue (189 x 500, 7
-        classes) at 2% from 0.944 / 0.994 to 0.985 / 1.000 (accuracy / ROC
-        AUC; abess 0.965 / 0.999), ad_data 5% and pd_speech 5% / 2% by
-        0.003 AUC, cost hepatic 2% 0.005, and left 3 cells unchanged, for 2-2.6x
-        the CV time of those small tables. 20 cubic steps moved AUC by -0.018 to
-        +0.015 across 10 small-table cells (mean +0.000).
+        standard error (``cv_results_["param_n_steps"]``; tissue, 189 x 500,
+        at 2% of the columns: accuracy 0.944 -> 0.985 over 6 splits, for 2-2.6x
+        the CV time of the small tables).
 
     method, structure, block_fraction, damping
         As in :class:`WeightPruner`.
@@ -309,7 +289,12 @@ classes_, n_features_in_, feature_names_in_
         self._shrinkage = shrinkages[0]
         grid = self._shrinkage.grid(self.strengths)
         candidates = [(shrinkage, value) for shrinkage in shrinkages for value in grid]
-        rankings, reference = self._rankings(X)
+        rankings, reference = ranking_options(
+            self.selection_strengths,
+            self.n_steps,
+            X.shape,
+            self._shrinkage.param is not None,
+        )
         levels = (
             np.array([self.sparsity])
             if self.tolerance is None
@@ -355,40 +340,6 @@ classes_, n_features_in_, feature_names_in_
         self._fold_head()
         del self._start, self._chosen_selection, self._chosen_steps
         return self
-
-    def _rankings(self, X):
-        """The ranking options tried, (selection multiplier, schedule) pairs
-        (a schedule: a number of cubic steps, or ``"halving"``), and the index
-        of the one kept unless another is clearly better."""
-        multipliers, reference = self._selection_multipliers(X)
-        schedules = [self.n_steps]
-        if self.n_steps == "auto":  # few rows per column: re-ranking tried too
-            few_rows = X.shape[0] < _ROWS_PER_COLUMN * X.shape[1]
-            schedules = [1, "halving"] if few_rows else [1]
-        return [(m, steps) for steps in schedules for m in multipliers], reference
-
-    def _selection_multipliers(self, X):
-        """The multipliers of the ranking model's shrinkage tried, and the index
-        of the one kept unless another is clearly better (see
-        :func:`~skprune.weight_pruning._choice.clearly_better`)."""
-        multipliers = self.selection_strengths
-        if isinstance(multipliers, str):  # "auto"
-            if X.shape[0] >= _ROWS_PER_COLUMN * X.shape[1]:
-                return np.ones(1), 0
-            # few rows per column: 10x shrinkage first, the model as given beside
-            multipliers = [10.0, 1.0]
-        multipliers = np.asarray(multipliers, dtype=np.float64).ravel()
-        if multipliers.size == 0 or np.any(multipliers <= 0):
-            raise ValueError(
-                "selection_strengths must be positive multipliers of the model's "
-                f"shrinkage (1: as given); got {self.selection_strengths!r}."
-            )
-        if self._shrinkage.param is None:
-            return np.ones(1), 0  # nothing to strengthen
-        if isinstance(self.selection_strengths, str):
-            return multipliers, 0
-        given = np.flatnonzero(multipliers == 1.0)
-        return multipliers, int(given[0]) if given.size else 0
 
     def _selecting(self, multiplier):
         """The wrapped model with its shrinkage ``multiplier`` times stronger."""
