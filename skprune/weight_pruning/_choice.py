@@ -38,8 +38,8 @@ def ranking_options(selection_strengths, n_steps, shape, has_param):
     ([(10.0, 3), (1.0, 3)], 1)
     """
     few_rows = shape[0] < _ROWS_PER_COLUMN * shape[1]
-    if isinstance(selection_strengths, str):  # "auto"
-        multipliers = [10.0, 1.0] if few_rows else [1.0]
+    if isinstance(selection_strengths, str):  # "auto": 10x first, the default
+        multipliers, reference = ([10.0, 1.0] if few_rows else [1.0]), 0
     else:
         multipliers = np.asarray(selection_strengths, dtype=np.float64).ravel()
         if multipliers.size == 0 or np.any(multipliers <= 0):
@@ -47,9 +47,8 @@ def ranking_options(selection_strengths, n_steps, shape, has_param):
                 "selection_strengths must be positive multipliers of the model's "
                 f"shrinkage (1: as given); got {selection_strengths!r}."
             )
-    given = np.flatnonzero(np.asarray(multipliers) == 1.0)
-    auto = isinstance(selection_strengths, str)
-    reference = 0 if auto or not given.size else int(given[0])
+        given = np.flatnonzero(multipliers == 1.0)  # the model as given
+        reference = int(given[0]) if given.size else 0
     if not has_param:
         multipliers, reference = [1.0], 0  # nothing to strengthen
     schedules = [n_steps]

@@ -431,7 +431,7 @@ classes_, n_features_in_, feature_names_in_
 
     def _choose(self, folds, candidates, levels, rankings, reference):
         dense = np.array([fold[0] for fold in folds])
-        # (folds, selections, levels, strengths)
+        # (folds, rankings, levels, candidates)
         scores = np.stack([fold[1] for fold in folds])
         mean = scores.mean(axis=0)
         chosen = sparsest_within(mean, dense.mean(), self.tolerance, levels)
