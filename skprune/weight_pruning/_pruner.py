@@ -26,6 +26,7 @@ from skprune.utils._compat import (
 )
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
+from skprune.utils._threads import blas_threads
 from skprune.utils._validation import report
 from skprune.weight_pruning._linear import (
     Problem,
@@ -254,7 +255,8 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 "Ridge, LinearSVC, ...) or a Pipeline ending in one."
             )
         coef, intercept = as_2d(final.coef_, final.intercept_)
-        self._run_schedule(problem, coef, intercept, valid, rng)
+        with blas_threads(problem.Z.shape[1]):
+            self._run_schedule(problem, coef, intercept, valid, rng)
         self._fold_head()
         del self._start
         return self

@@ -117,3 +117,54 @@ def test_a_path_after_pruned_columns_inverts_only_the_columns_left(
         np.testing.assert_array_equal(mine.alive, full.alive)
         np.testing.assert_allclose(mine.coef, full.coef, rtol=1e-3, atol=1e-5)
         np.testing.assert_allclose(mine.intercept, full.intercept, rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "model, n_outputs",
+    [
+        ("logistic", 1),
+        ("logistic", 3),
+        ("ridge_no_intercept", 2),
+        ("svc", 1),  # rows inside the margin have zero curvature
+    ],
+)
+@pytest.mark.parametrize("n_samples", [30, 200])  # low-rank / direct inverse
+def test_inverse_hessians_equal_the_explicit_inverse(model, n_outputs, n_samples):
+    from scipy.special import expit, softmax
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.svm import LinearSVC
+
+    from skprune.weight_pruning._hessian import inverse_hessians
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(n_samples, 80))
+    coef = rng.normal(scale=0.3, size=(n_outputs, 80))
+    intercept = rng.normal(size=n_outputs)
+    y_codes = rng.integers(0, max(n_outputs, 2), n_samples)
+    weights = rng.uniform(0.5, 2.0, n_samples)
+    scores = Z @ coef.T + intercept
+    ones = np.ones((n_samples, 1))
+    if model == "logistic":
+        estimator, l2 = LogisticRegression(C=0.5), 2.0
+        p = expit(scores) if n_outputs == 1 else softmax(scores, axis=1)
+        curvature, A = p * (1 - p), np.hstack([Z, ones])
+    elif model == "ridge_no_intercept":
+        estimator, l2 = Ridge(alpha=3.0, fit_intercept=False), 3.0
+        curvature, A = np.ones_like(scores), Z
+    else:
+        estimator, l2 = LinearSVC(C=0.5), 1.0
+        margin = np.where(y_codes == 1, 1.0, -1.0)[:, None] * scores
+        curvature, A = (margin < 1.0).astype(float), np.hstack([Z, ones])
+        assert 0 < curvature.sum() < n_samples
+    damping = 1e-3
+    ours = inverse_hessians(estimator, Z, coef, intercept, y_codes, weights, damping)
+    for k in range(n_outputs):
+        d = curvature[:, k] * weights
+        H = A.T @ (A * d[:, None])
+        H[np.arange(80), np.arange(80)] += l2
+        H += damping * np.mean(np.diag(H)[:80]) * np.eye(len(H))
+        expected = np.linalg.inv(H)
+        if A.shape[1] == 80:  # no intercept: its row and column are left out
+            expected = np.pad(expected, (0, 1))
+            expected[-1, -1] = 1.0
+        np.testing.assert_allclose(ours[k], expected, rtol=1e-7, atol=1e-10)
