@@ -111,39 +111,59 @@ def _chosen_units(saliency, alive, count):
 
 
 class _Output:
-    """One output's inverse Hessian, restricted to the weights still alive.
+    """One output's inverse Hessian over the weights still alive, downdated lazily.
 
-    ``hinv`` covers the coordinates ``index`` (column numbers, the intercept
-    last). :func:`obs_remove` zeroes removed coordinates in place; once they make
-    up a quarter of the matrix they are dropped from it, so a block costs the
-    square of what is left rather than of the full width.
+    After blocks ``Q_1, Q_2, ...`` are removed, the inverse is ``hinv - U U'``,
+    each block adding the columns ``H^-1[:, Q] ([H^-1]_QQ)^-1/2`` to ``U`` (the
+    downdate of :func:`obs_remove`, factored): a block reads its own columns and
+    ``U`` instead of rewriting the whole matrix, which made the path
+    memory-bound. ``hinv`` covers the coordinates ``index`` (column numbers, the
+    intercept last); once the removed coordinates make up a quarter of them, the
+    correction is applied and they are dropped, so a block costs what is left
+    rather than the full width.
     """
 
     def __init__(self, hinv, n_features):
-        self.hinv = hinv.copy()
+        self.hinv = hinv
         self.index = np.arange(n_features + 1)
         self.position = np.arange(n_features + 1)
         self.dead = np.zeros(n_features + 1, bool)
+        self.low_rank = np.empty((n_features + 1, 0))
+        self.diag = hinv.diagonal().copy()
 
     def remove(self, weights, removed):
         local = self.position[removed]
         compact = weights[self.index]
-        loss = obs_remove(compact, self.hinv, local)
+        columns = self.hinv[:, local] - self.low_rank @ self.low_rank[local].T
+        columns[self.dead] = 0.0
+        values, vectors = np.linalg.eigh(columns[local])
+        values = np.maximum(values, 1e-12 * max(values.max(), 1e-300))
+        step = vectors @ ((vectors.T @ compact[local]) / values)
+        loss = 0.5 * float(compact[local] @ step)
+        compact -= columns @ step
+        compact[local] = 0.0
         weights[self.index] = compact
+        factor = (columns @ vectors) / np.sqrt(values)
+        self.low_rank = np.hstack([self.low_rank, factor])
+        self.diag -= np.einsum("ij,ij->i", factor, factor)
         self.dead[local] = True
+        self.diag[self.dead] = 1.0
         if 4 * self.dead.sum() >= len(self.index):
             keep = ~self.dead
-            self.hinv = self.hinv[np.ix_(keep, keep)]
+            kept = self.low_rank[keep]
+            self.hinv = self.hinv[np.ix_(keep, keep)] - kept @ kept.T
             self.index = self.index[keep]
             self.position[:] = -1
             self.position[self.index] = np.arange(len(self.index))
             self.dead = np.zeros(len(self.index), bool)
+            self.low_rank = np.empty((len(self.index), 0))
+            self.diag = self.hinv.diagonal().copy()
         return loss
 
     def diagonal(self, n_features):
         """``diag(H^-1)`` over every column (1 where removed)."""
         diag = np.ones(n_features)
-        diag[self.index[:-1]] = self.hinv.diagonal()[:-1]
+        diag[self.index[:-1]] = self.diag[:-1]
         return diag
 
 

@@ -168,3 +168,25 @@ def test_inverse_hessians_equal_the_explicit_inverse(model, n_outputs, n_samples
             expected = np.pad(expected, (0, 1))
             expected[-1, -1] = 1.0
         np.testing.assert_allclose(ours[k], expected, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("n_kept", [2, 9])  # gathered columns / one full product
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_decision_scores_read_the_kept_columns_of_any_layout(order, n_kept, dtype):
+    from skprune.weight_pruning._gather import decision_scores, kept_columns
+
+    rng = np.random.default_rng(0)
+    X = np.asarray(rng.normal(size=(40, 10)) * 5, dtype=dtype, order=order)
+    columns = np.sort(rng.choice(10, n_kept, replace=False))
+    weights, intercept = rng.normal(size=(2, n_kept)), np.array([0.5, -1.0])
+    kept = kept_columns(columns, weights, intercept, 10)
+    expected = X[:, columns].astype(np.float64) @ weights.T + intercept
+    np.testing.assert_allclose(decision_scores(X, **kept), expected, rtol=1e-12)
+    if dtype != np.int64:
+        X[3, 0] = np.nan  # a pruned or a kept column: both are checked
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            decision_scores(X, **kept)
+        np.testing.assert_allclose(
+            decision_scores(X, **kept, check_finite=False)[4:], expected[4:]
+        )
