@@ -16,8 +16,9 @@ Which repair applies:
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 from sklearn.base import clone
 
 from skprune.weight_pruning._hessian import _l2_strength
@@ -39,9 +40,110 @@ def as_2d(coef, intercept, n_outputs=None):
     return coef, intercept
 
 
+def newton_logistic(Z, target, sample_weight, coef, intercept, l2, fit_intercept):
+    """Minimise ``sum_i s_i logloss(target_i, z_i) + l2 / 2 ||w||^2`` (the
+    intercept unpenalised: the objective of LogisticRegression's lbfgs, newton
+    and sag solvers) by Newton steps with backtracking, from ``coef``,
+    ``intercept``; ``target`` is 0 / 1. Returns the weights, or None when a
+    Newton system is singular.
+
+    The repair of a binary L2 model on a few hundred kept columns, without the
+    clone, parameter and input checks of a scikit-learn fit (1-2 ms each, the
+    most of a repair on a small table).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skprune.weight_pruning._repair import newton_logistic
+    >>> rng = np.random.default_rng(0)
+    >>> Z = rng.normal(size=(200, 3))
+    >>> y = (Z[:, 0] + rng.normal(size=200) > 0).astype(float)
+    >>> w, b = newton_logistic(Z, y, None, np.zeros(3), 0.0, 2.0, True)
+    >>> ref = LogisticRegression(C=0.5, tol=1e-10).fit(Z, y)
+    >>> bool(np.allclose(w, ref.coef_[0], atol=1e-6))
+    True
+    """
+    n_samples, n_weights = Z.shape
+    A = np.column_stack([Z, np.ones(n_samples)]) if fit_intercept else Z
+    s = np.ones(n_samples) if sample_weight is None else sample_weight
+    ridge = np.full(A.shape[1], float(l2))
+    if fit_intercept:
+        ridge[-1] = 0.0
+    theta = np.append(coef, intercept) if fit_intercept else np.array(coef, float)
+
+    def objective(theta):
+        z = A @ theta
+        return s @ (np.logaddexp(0.0, z) - target * z) + 0.5 * ridge @ theta**2, z
+
+    value, z = objective(theta)
+    scale = s.sum()
+    diagonal = np.diag_indices(A.shape[1])
+    for _ in range(100):
+        p = expit(z)
+        gradient = A.T @ (s * (p - target)) + ridge * theta
+        if np.max(np.abs(gradient)) <= 1e-8 * scale:
+            break
+        hessian = (A * (s * p * (1.0 - p))[:, None]).T @ A
+        hessian[diagonal] += ridge
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        decrease, t = gradient @ step, 1.0
+        while True:  # Armijo backtracking
+            new_value, new_z = objective(theta - t * step)
+            if new_value <= value - 1e-4 * t * decrease or t < 1e-10:
+                break
+            t *= 0.5
+        if t < 1e-10:  # no progress left within rounding
+            break
+        theta, value, z = theta - t * step, new_value, new_z
+    if fit_intercept:
+        return theta[:-1], float(theta[-1])
+    return theta, 0.0
+
+
+def _newton_repair(model, kept, y, sample_weight, columns, coef, intercept):
+    """:func:`newton_logistic` for a binary L2 LogisticRegression whose solver
+    has an unpenalised intercept; None where it does not apply."""
+    if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
+        return None
+    params = model.get_params()
+    if (
+        params["solver"] == "liblinear"  # penalises the intercept
+        or params.get("class_weight") is not None
+        or params.get("l1_ratio")
+        or params.get("penalty") not in ("l2", "deprecated")
+        or not np.isfinite(params["C"])
+        or sp.issparse(kept)
+        or len(columns) > _NEWTON_WEIGHTS
+        or len(columns) >= kept.shape[0]
+    ):
+        return None
+    classes = np.unique(y)
+    if len(classes) != 2:
+        return None
+    found = newton_logistic(
+        np.asarray(kept, dtype=np.float64),
+        (np.asarray(y) == classes[1]).astype(np.float64),
+        sample_weight,
+        coef[0, columns],
+        intercept[0],
+        1.0 / params["C"],
+        bool(params["fit_intercept"]),
+    )
+    if found is None:
+        return None
+    return found[0][None, :], np.array([found[1]])
+
+
 def refit_columns(model, kept, y, sample_weight, columns, coef, intercept):
     """Refit a clone of ``model`` on ``kept``, the input's ``columns``; returns
     its 2-D weights."""
+    fast = _newton_repair(model, kept, y, sample_weight, columns, coef, intercept)
+    if fast is not None:
+        return fast
     refitted = clone(model)
     params = model.get_params()
     if (

@@ -169,14 +169,57 @@ def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
     )
     model = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000)
     pruner = WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
+    # the dense fit with L-BFGS, the repair of 9 columns with Newton steps:
+    # skprune's own for two classes (no scikit-learn fit), else newton-cholesky
+    two = n_classes == 2
+    assert solvers == (["lbfgs"] if two else ["lbfgs", "newton-cholesky"])
     kept = pruner.support_
     direct = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
-    # the dense fit with L-BFGS, the repair of 9 columns with Newton steps
-    assert solvers[:2] == ["lbfgs", "newton-cholesky"]
     assert pruner.estimator_.solver == "lbfgs"  # the model keeps its own solver
     np.testing.assert_allclose(
         pruner.coef_[:, kept], np.atleast_2d(direct.coef_), rtol=1e-4, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("C", [0.01, 1.0, 1e4])
+def test_newton_logistic_reaches_scikit_learns_optimum(fit_intercept, C):
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._repair import newton_logistic
+
+    X, y = make_classification(300, 12, n_informative=4, random_state=1)
+    weights = np.random.default_rng(0).uniform(0.2, 3.0, 300)
+    reference = LogisticRegression(
+        C=C, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000
+    ).fit(X, y, sample_weight=weights)
+    coef, intercept = newton_logistic(
+        X, y.astype(float), weights, np.zeros(12), 0.0, 1.0 / C, fit_intercept
+    )
+    np.testing.assert_allclose(coef, reference.coef_[0], rtol=1e-5, atol=1e-6)
+    assert intercept == pytest.approx(reference.intercept_[0], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"solver": "liblinear"}, {"class_weight": "balanced"}, {"C": np.inf}],
+)
+def test_repairs_the_newton_steps_do_not_match_go_to_scikit_learn(params, monkeypatch):
+    from sklearn.datasets import make_classification
+
+    calls, fit = [], LogisticRegression.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        calls.append(self.get_params())
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
+    X, y = make_classification(200, 20, n_informative=4, random_state=0)
+    model = LogisticRegression(max_iter=1000, **params)
+    WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
+    assert len(calls) == 2  # the dense fit and the repair's own
+    for key, value in params.items():
+        assert calls[1][key] == value
 
 
 def test_obs_without_refit_compensates_the_survivors_on_squared_loss():
