@@ -31,9 +31,14 @@ def blas_threads(width):
     ...     float(np.ones((3, 3)) @ np.ones(3) @ np.ones(3))
     9.0
     """
-    global _controller
     if width > SINGLE_THREAD_WIDTH:
         return contextlib.nullcontext()
+    return one_blas_thread()
+
+
+def one_blas_thread():
+    """A context limiting every BLAS library to one thread."""
+    global _controller
     if _controller is None:  # created on first use: every BLAS is loaded by then
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")

@@ -190,3 +190,12 @@ def test_decision_scores_read_the_kept_columns_of_any_layout(order, n_kept, dtyp
         np.testing.assert_allclose(
             decision_scores(X, **kept, check_finite=False)[4:], expected[4:]
         )
+
+
+def test_spd_inverse_falls_back_to_lu_on_an_indefinite_matrix():
+    from skprune.weight_pruning._hessian import _spd_inverse
+
+    spd = _spd(5, 1)
+    np.testing.assert_allclose(_spd_inverse(spd) @ spd, np.eye(5), atol=1e-10)
+    indefinite = np.diag([2.0, -1.0, 3.0])  # no Cholesky factor, still invertible
+    np.testing.assert_allclose(_spd_inverse(indefinite), np.diag([0.5, -1.0, 1 / 3]))
