@@ -164,9 +164,11 @@ def _spd_inverse(hessian):
             factor, info = lapack.dpotrf(hessian, lower=1)
             if info == 0:
                 inverse, info = lapack.dpotri(factor, lower=1)
-        if info == 0:
+        if info == 0:  # the lower triangle holds the inverse
             inverse = np.tril(inverse)
-            return inverse + np.tril(inverse, -1).T
+            inverse += inverse.T
+            inverse[np.diag_indices_from(inverse)] *= 0.5
+            return inverse
     return np.linalg.inv(hessian)
 
 

@@ -100,6 +100,14 @@ class Problem:
     def final(self):
         return final_step(self.model)
 
+    @cached_property
+    def binary_target(self):
+        """``y`` as 0.0 / 1.0 (1: ``classes_[1]``) for a binary classifier, else
+        None: the target of skprune's own Newton repair."""
+        if self.y_codes is None or len(self.final.classes_) != 2:
+            return None
+        return (self.y_codes == 1).astype(np.float64)
+
     def columns_of(self, columns):
         """``Z[:, columns]``, kept from the last call: every repair candidate of
         a level (each penalty and strength of a CV) refits on the same columns,

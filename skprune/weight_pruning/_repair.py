@@ -104,9 +104,10 @@ def newton_logistic(Z, target, sample_weight, coef, intercept, l2, fit_intercept
     return theta, 0.0
 
 
-def _newton_repair(model, kept, y, sample_weight, columns, coef, intercept):
+def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept):
     """:func:`newton_logistic` for a binary L2 LogisticRegression whose solver
-    has an unpenalised intercept; None where it does not apply."""
+    has an unpenalised intercept (``target``: 0 / 1); None where it does not
+    apply."""
     if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
         return None
     params = model.get_params()
@@ -121,12 +122,9 @@ def _newton_repair(model, kept, y, sample_weight, columns, coef, intercept):
         or len(columns) >= kept.shape[0]
     ):
         return None
-    classes = np.unique(y)
-    if len(classes) != 2:
-        return None
     found = newton_logistic(
         np.asarray(kept, dtype=np.float64),
-        (np.asarray(y) == classes[1]).astype(np.float64),
+        target,
         sample_weight,
         coef[0, columns],
         intercept[0],
@@ -138,12 +136,15 @@ def _newton_repair(model, kept, y, sample_weight, columns, coef, intercept):
     return found[0][None, :], np.array([found[1]])
 
 
-def refit_columns(model, kept, y, sample_weight, columns, coef, intercept):
+def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binary=None):
     """Refit a clone of ``model`` on ``kept``, the input's ``columns``; returns
-    its 2-D weights."""
-    fast = _newton_repair(model, kept, y, sample_weight, columns, coef, intercept)
-    if fast is not None:
-        return fast
+    its 2-D weights. ``binary``: ``y`` as 0 / 1 for a binary classifier (the
+    Newton repair's target), else None."""
+    if binary is not None:
+        args = (sample_weight, columns, coef, intercept)
+        fast = _newton_repair(model, kept, binary, *args)
+        if fast is not None:
+            return fast
     refitted = clone(model)
     params = model.get_params()
     if (
@@ -229,6 +230,7 @@ def repair_problem(model, problem, coef, intercept, alive):
             columns,
             coef,
             intercept,
+            problem.binary_target,
         )
         result = np.zeros_like(coef)
         result[:, columns] = new_coef
