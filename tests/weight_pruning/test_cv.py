@@ -484,3 +484,47 @@ def test_cv_n_steps_prunes_in_steps_as_weight_pruner_does(cancer):
     # each step's path starts from repaired weights: its predicted loss restarts
     losses = np.array([level["predicted_loss_increase"] for level in gradual.path_])
     assert (np.diff(losses) < 0).sum() == 3
+
+
+def test_cv_in_parallel_folds_gives_the_sequential_result(cancer):
+    # the folds run in worker processes; the parent's one-BLAS-thread limit
+    # (narrow models) neither travels nor changes a result
+    X, y = cancer
+    kwargs = {"sparsity": 0.8, "strengths": 3, "cv": 3, "random_state": 0}
+    one = WeightPrunerCV(_model(), **kwargs).fit(X, y)
+    two = WeightPrunerCV(_model(), n_jobs=2, **kwargs).fit(X, y)
+    assert two.best_params_ == one.best_params_
+    np.testing.assert_allclose(
+        two.cv_results_["mean_test_score"], one.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_allclose(two.coef_, one.coef_)
+
+
+def test_narrow_models_are_pruned_on_one_blas_thread(cancer, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import skprune.weight_pruning._pruner as pruner_module
+
+    seen, run = [], pruner_module.WeightPruner._run_schedule
+
+    def recording(self, *args):
+        seen.append(
+            {
+                info["num_threads"]
+                for info in threadpool_info()
+                if info["user_api"] == "blas"
+            }
+        )
+        return run(self, *args)
+
+    monkeypatch.setattr(pruner_module.WeightPruner, "_run_schedule", recording)
+    before = {
+        info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+    }
+    X, y = cancer
+    WeightPruner(_model(), sparsity=0.8).fit(X, y)
+    assert seen == [{1}]
+    after = {
+        info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+    }
+    assert after == before  # restored
