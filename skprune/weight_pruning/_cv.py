@@ -37,6 +37,7 @@ from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
+from skprune.weight_pruning._swaps import MAX_COLUMNS, swap_columns, swappable
 
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
@@ -131,6 +132,18 @@ class WeightPrunerCV(WeightPruner):
         at 2% of the columns: accuracy 0.944 -> 0.985 over 6 splits, for 2-2.6x
         the CV time of the small tables).
 
+    swaps : "auto" or bool, default="auto"
+        After the final fit's repair, exchange kept columns for dropped ones
+        while the repaired model's penalised training loss falls (best-subset
+        splicing, as abess does: the kept column of least ``w**2 h / 2`` for
+        the dropped one of most ``g**2 / (2 h)``, each exchange repaired).
+        LogisticRegression with whole columns as units (two classes, or
+        ``structure="feature"``). ``"auto"``: when at most 8 columns are kept
+        (at 2-7 kept columns on 5 real tables: ROC AUC +0.002 to +0.039 in
+        every cell where a swap happened; at 10-37, 0 to -0.030: the search
+        then fits the training rows); True: at any number; False: never. The
+        folds are not swapped: the CV's scores are those of the path.
+
     method, structure, block_fraction, damping
         As in :class:`WeightPruner`.
 
@@ -170,6 +183,9 @@ class WeightPrunerCV(WeightPruner):
     n_splits_ : int
         Number of CV folds.
 
+    n_swaps_ : int
+        Columns exchanged by ``swaps`` (0: none).
+
     estimator_, coef_, intercept_, mask_, sparsity_, support_, path_, history_, \
 classes_, n_features_in_, feature_names_in_
         As in :class:`WeightPruner`, for the model fitted on all the data.
@@ -205,6 +221,7 @@ classes_, n_features_in_, feature_names_in_
         "selection_strengths": [StrOptions({"auto"}), "array-like"],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "swaps": [StrOptions({"auto"}), "boolean"],
         "n_jobs": [Integral, None],
     }
 
@@ -224,6 +241,7 @@ classes_, n_features_in_, feature_names_in_
         cv=5,
         scoring=None,
         tolerance=None,
+        swaps="auto",
         method="obs",
         structure="unstructured",
         block_fraction=0.02,
@@ -241,6 +259,7 @@ classes_, n_features_in_, feature_names_in_
         self.cv = cv
         self.scoring = scoring
         self.tolerance = tolerance
+        self.swaps = swaps
         self.method = method
         self.structure = structure
         self.block_fraction = block_fraction
@@ -328,6 +347,7 @@ classes_, n_features_in_, feature_names_in_
                 problem = Problem(estimator, (X, y, step_params), classifier, start)
             coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
             rng = check_random_state(self.random_state)
+            self.n_swaps_ = 0
             self._run_schedule(problem, coef, intercept, None, rng)
         # the fitted model shows the penalty its weights were repaired with
         self._repair_model(problem)
@@ -520,6 +540,12 @@ classes_, n_features_in_, feature_names_in_
 
     def _repaired(self, problem, level):
         coef, intercept, alive = super()._repaired(problem, level)
+        model = self._repair_model(problem)
+        if self.swaps is not False and swappable(model, problem, alive):
+            if self.swaps is True or alive.sum() <= MAX_COLUMNS:
+                coef, intercept, alive, self.n_swaps_ = swap_columns(
+                    model, problem, coef, intercept, alive
+                )
         # an L1 repair may zero kept weights: they no longer count as kept
         used = coef != 0
         if alive.shape != coef.shape:  # whole columns

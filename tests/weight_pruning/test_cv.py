@@ -457,7 +457,9 @@ def test_auto_ranks_a_10x_more_shrunk_model_when_rows_are_few_per_column():
     from sklearn.datasets import make_classification
 
     X, y = make_classification(120, 60, n_informative=5, random_state=0)
-    pruner = WeightPrunerCV(_model(C=0.5), sparsity=0.9, strengths=3, cv=3)
+    pruner = WeightPrunerCV(
+        _model(C=0.5), sparsity=0.9, strengths=3, cv=3, swaps=False
+    )  # the path's columns, as ranked
     pruner.fit(X, y)
     assert pruner.best_params_["selection_strength"] == 10.0
     ranking = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=1000))
@@ -528,3 +530,76 @@ def test_narrow_models_are_pruned_on_one_blas_thread(cancer, monkeypatch):
         info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
     }
     assert after == before  # restored
+
+
+def test_swap_columns_leaves_a_bad_support_for_the_informative_columns():
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._linear import Problem
+    from skprune.weight_pruning._repair import as_2d, repair_problem
+    from skprune.weight_pruning._swaps import penalised_loss, swap_columns
+
+    X, y = make_classification(
+        300, 20, n_informative=2, n_redundant=0, shuffle=False, random_state=0
+    )  # columns 0 and 1 informative
+    model = LogisticRegression(C=1.0)
+    problem = Problem(model, (X, y, {}), True)
+    alive = np.zeros((1, 20), bool)
+    alive[0, [7, 12]] = True  # two noise columns
+    coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+    coef, intercept = repair_problem(model, problem, coef * alive, intercept, alive)
+    before = penalised_loss(model, problem, coef, intercept, np.flatnonzero(alive))
+    coef, intercept, alive, n = swap_columns(model, problem, coef, intercept, alive)
+    assert np.flatnonzero(alive[0]).tolist() == [0, 1] and n >= 2
+    assert np.all(coef[:, 2:] == 0)
+    after = penalised_loss(model, problem, coef, intercept, np.array([0, 1]))
+    assert after < before
+    # the result is the repair of those columns
+    direct = LogisticRegression(C=1.0).fit(X[:, :2], y)
+    np.testing.assert_allclose(coef[0, :2], direct.coef_[0], rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "n_classes, structure",  # several classes: swaps need whole columns
+    [(2, "unstructured"), (3, "feature")],
+)
+def test_cv_swaps_lower_the_training_loss_of_few_kept_columns(n_classes, structure):
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._swaps import penalised_loss
+
+    X, y = make_classification(  # few rows per column, redundant columns
+        90, 40, n_informative=4, n_redundant=6, n_classes=n_classes, random_state=1
+    )
+    X = StandardScaler().fit_transform(X)
+    kwargs = {"sparsity": 0.9, "strengths": 3, "cv": 3, "structure": structure}
+    fits = {
+        swaps: WeightPrunerCV(
+            LogisticRegression(max_iter=1000), swaps=swaps, random_state=0, **kwargs
+        ).fit(X, y)
+        for swaps in ("auto", False, True)
+    }
+    assert fits[False].n_swaps_ == 0
+    assert fits["auto"].n_swaps_ > 0
+    assert fits[True].n_swaps_ == fits["auto"].n_swaps_  # 4 columns: auto swaps
+    assert fits["auto"].best_params_ == fits[False].best_params_  # folds unswapped
+
+    def loss(pruner):
+        model = pruner.estimator_
+        columns = np.flatnonzero(pruner.support_)
+
+        class Data:  # what penalised_loss reads of a Problem
+            Z, sample_weight = X, None
+            y_codes = np.searchsorted(model.classes_, y)
+
+        coef = np.atleast_2d(pruner.coef_)
+        return penalised_loss(model, Data, coef, pruner.intercept_, columns)
+
+    assert loss(fits["auto"]) <= loss(fits[False]) + 1e-9
+    assert fits["auto"].support_.sum() <= fits[False].support_.sum()
+
+
+def test_cv_swaps_leave_other_models_alone():
+    X, y = load_diabetes(return_X_y=True)
+    pruner = WeightPrunerCV(Ridge(), sparsity=0.8, strengths=3, cv=3).fit(X, y)
+    assert pruner.n_swaps_ == 0

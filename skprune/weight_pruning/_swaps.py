@@ -1,0 +1,119 @@
+"""Swaps: the last few kept columns exchanged with dropped ones while the
+repaired model's penalised training loss falls (best-subset splicing, the idea
+of abess, on the repair's own objective).
+
+A pruning path removes hundreds of columns one block at a time; with a handful
+left, a greedy removal made early cannot be undone, and on few rows it kept,
+for example, ad_data's two strongest, near-duplicate columns. Each round scores
+every kept column by the loss its removal costs (``w**2 h / 2``, ``h`` the
+Hessian's diagonal) and every dropped one by the loss a Newton step on it alone
+would gain (``g**2 / (2 h)``, ``g`` the gradient), exchanges the ``c`` weakest
+kept for the ``c`` strongest dropped (``c`` from 5 down to 1) and keeps the
+first exchange whose repaired model has a lower penalised loss.
+
+Measured (6 stratified splits of 5 real tables, the chosen WeightPrunerCV model
+with and without swaps, test accuracy / ROC AUC): at 2-7 kept columns, AUC
++0.002 to +0.039 in all 7 cells where a swap happened (ad_data 2 / 4 / 6
+columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.014 to +0.029 in 4
+and -0.002 to -0.006 in 3; at 10-37 kept columns 0 to -0.030 (the search then
+fits the training rows rather than the table), hence :data:`MAX_COLUMNS`.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, logsumexp, softmax
+
+from skprune.weight_pruning._repair import repair_problem
+
+MAX_COLUMNS = 8  # swaps by default up to this many kept columns
+_MAX_ROUNDS = 20
+_MAX_EXCHANGED = 5
+
+
+def swappable(model, problem, alive):
+    """Whether :func:`swap_columns` applies: a LogisticRegression whose units
+    are whole columns (one output, or ``structure="feature"``)."""
+    return (
+        type(model).__name__ == "LogisticRegression"
+        and problem.y_codes is not None
+        and alive.shape[0] == 1
+        and 0 < alive.sum() < alive.size
+    )
+
+
+def _penalties(model):
+    """``(l1, l2)``: the strengths of ``l1 ||w||_1 + l2 / 2 ||w||^2``."""
+    params = model.get_params()
+    if not np.isfinite(params["C"]) or params.get("penalty") is None:
+        return 0.0, 0.0
+    ratio = 1.0 if params.get("penalty") == "l1" else params.get("l1_ratio") or 0.0
+    return ratio / params["C"], (1.0 - ratio) / params["C"]
+
+
+def _fit_state(problem, coef, intercept, columns):
+    """Per-sample residuals and curvatures of the log-loss, by output."""
+    scores = np.asarray(problem.Z[:, columns] @ coef[:, columns].T) + intercept
+    if coef.shape[0] == 1:  # binary: one output, the second class's score
+        p = expit(scores)
+        target = (problem.y_codes == 1)[:, None]
+    else:
+        p = softmax(scores, axis=1)
+        target = problem.y_codes[:, None] == np.arange(coef.shape[0])
+    return p - target, p * (1.0 - p)
+
+
+def penalised_loss(model, problem, coef, intercept, columns):
+    """The repair's objective: weighted log-loss plus the model's penalty."""
+    scores = np.asarray(problem.Z[:, columns] @ coef[:, columns].T) + intercept
+    if coef.shape[0] == 1:
+        z = scores[:, 0]
+        losses = np.logaddexp(0.0, z) - (problem.y_codes == 1) * z
+    else:
+        picked = scores[np.arange(len(scores)), problem.y_codes]
+        losses = logsumexp(scores, axis=1) - picked
+    weights = problem.sample_weight
+    loss = losses.sum() if weights is None else weights @ losses
+    l1, l2 = _penalties(model)
+    return loss + l1 * np.abs(coef).sum() + 0.5 * l2 * (coef**2).sum()
+
+
+def swap_columns(model, problem, coef, intercept, alive):
+    """Exchange kept columns of ``coef`` (mask ``alive``, shape (1, n_features))
+    for dropped ones while ``model``'s repair lowers its penalised training
+    loss. Returns ``(coef, intercept, alive, n_exchanged)``."""
+    Z, weights = problem.Z, problem.sample_weight
+    _, l2 = _penalties(model)
+    kept = np.flatnonzero(alive[0])
+    best = penalised_loss(model, problem, coef, intercept, kept)
+    squares = Z.multiply(Z) if sp.issparse(Z) else Z**2
+    n_exchanged = 0
+    for _ in range(_MAX_ROUNDS):
+        residual, curvature = _fit_state(problem, coef, intercept, kept)
+        if weights is not None:
+            residual = residual * weights[:, None]
+            curvature = curvature * weights[:, None]
+        gradient = np.asarray(Z.T @ residual)  # (n_features, n_outputs)
+        hessian = np.asarray(squares.T @ curvature) + l2
+        hessian = np.maximum(hessian, 1e-12)
+        gain = (gradient**2 / (2.0 * hessian)).sum(axis=1)
+        cost = (coef.T**2 * hessian / 2.0).sum(axis=1)
+        dropped = np.flatnonzero(~alive[0])
+        incoming = dropped[np.argsort(-gain[dropped], kind="stable")]
+        outgoing = kept[np.argsort(cost[kept], kind="stable")]
+        for count in range(min(_MAX_EXCHANGED, len(kept), len(dropped)), 0, -1):
+            trial = alive.copy()
+            trial[0, outgoing[:count]] = False
+            trial[0, incoming[:count]] = True
+            start = np.where(trial, coef, 0.0)
+            new_coef, new_intercept = repair_problem(
+                model, problem, start, intercept, trial
+            )
+            columns = np.flatnonzero(trial[0])
+            loss = penalised_loss(model, problem, new_coef, new_intercept, columns)
+            if loss < best - 1e-9 * abs(best):
+                coef, intercept, alive, best = new_coef, new_intercept, trial, loss
+                kept, n_exchanged = columns, n_exchanged + count
+                break
+        else:  # no exchange lowers the loss
+            break
+    return coef, intercept, alive, n_exchanged
