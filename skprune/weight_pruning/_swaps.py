@@ -50,9 +50,14 @@ def _penalties(model):
     return ratio / params["C"], (1.0 - ratio) / params["C"]
 
 
+def _scores(problem, coef, intercept, columns):
+    """Decision scores on the training rows, from ``columns`` only."""
+    return np.asarray(problem.Z[:, columns] @ coef[:, columns].T) + intercept
+
+
 def _fit_state(problem, coef, intercept, columns):
     """Per-sample residuals and curvatures of the log-loss, by output."""
-    scores = np.asarray(problem.Z[:, columns] @ coef[:, columns].T) + intercept
+    scores = _scores(problem, coef, intercept, columns)
     if coef.shape[0] == 1:  # binary: one output, the second class's score
         p = expit(scores)
         target = (problem.y_codes == 1)[:, None]
@@ -64,7 +69,7 @@ def _fit_state(problem, coef, intercept, columns):
 
 def penalised_loss(model, problem, coef, intercept, columns):
     """The repair's objective: weighted log-loss plus the model's penalty."""
-    scores = np.asarray(problem.Z[:, columns] @ coef[:, columns].T) + intercept
+    scores = _scores(problem, coef, intercept, columns)
     if coef.shape[0] == 1:
         z = scores[:, 0]
         losses = np.logaddexp(0.0, z) - (problem.y_codes == 1) * z
