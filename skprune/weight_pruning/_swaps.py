@@ -93,6 +93,8 @@ def swap_columns(model, problem, coef, intercept, alive):
     squares = Z.multiply(Z) if sp.issparse(Z) else Z**2
     n_exchanged = 0
     for _ in range(_MAX_ROUNDS):
+        if not coef.any():  # the penalty zeroes every column: nothing to swap
+            break
         residual, curvature = _fit_state(problem, coef, intercept, kept)
         if weights is not None:
             residual = residual * weights[:, None]
@@ -115,7 +117,8 @@ def swap_columns(model, problem, coef, intercept, alive):
             )
             columns = np.flatnonzero(trial[0])
             loss = penalised_loss(model, problem, new_coef, new_intercept, columns)
-            if loss < best - 1e-9 * abs(best):
+            # beyond the solvers' tolerance (liblinear and saga stop at 1e-4)
+            if loss < best - 1e-6 * abs(best):
                 coef, intercept, alive, best = new_coef, new_intercept, trial, loss
                 kept, n_exchanged = columns, n_exchanged + count
                 break
