@@ -603,3 +603,19 @@ def test_cv_swaps_leave_other_models_alone():
     X, y = load_diabetes(return_X_y=True)
     pruner = WeightPrunerCV(Ridge(), sparsity=0.8, strengths=3, cv=3).fit(X, y)
     assert pruner.n_swaps_ == 0
+
+
+def test_swap_columns_leave_a_model_the_penalty_zeroed():
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._linear import Problem
+    from skprune.weight_pruning._swaps import swap_columns
+
+    X, y = make_classification(100, 10, random_state=0)
+    model = LogisticRegression(C=1e-4, l1_ratio=1.0, solver="liblinear")
+    problem = Problem(LogisticRegression(), (X, y, {}), True)
+    alive = np.zeros((1, 10), bool)
+    alive[0, :2] = True
+    coef, intercept = np.zeros((1, 10)), np.zeros(1)
+    out = swap_columns(model, problem, coef, intercept, alive)
+    assert out[3] == 0 and np.array_equal(out[2], alive)
