@@ -37,7 +37,6 @@ from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
-from skprune.weight_pruning._swaps import MAX_COLUMNS, swap_columns, swappable
 
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
@@ -347,7 +346,7 @@ classes_, n_features_in_, feature_names_in_
                 problem = Problem(estimator, (X, y, step_params), classifier, start)
             coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
             rng = check_random_state(self.random_state)
-            self.n_swaps_ = 0
+            self.n_swaps_ = 0  # no repair when nothing is pruned
             self._run_schedule(problem, coef, intercept, None, rng)
         # the fitted model shows the penalty its weights were repaired with
         self._repair_model(problem)
@@ -539,13 +538,7 @@ classes_, n_features_in_, feature_names_in_
         return self._shrinkage.model(problem.final, self._chosen[1])
 
     def _repaired(self, problem, level):
-        coef, intercept, alive = super()._repaired(problem, level)
-        model = self._repair_model(problem)
-        if self.swaps is not False and swappable(model, problem, alive):
-            if self.swaps is True or alive.sum() <= MAX_COLUMNS:
-                coef, intercept, alive, self.n_swaps_ = swap_columns(
-                    model, problem, coef, intercept, alive
-                )
+        coef, intercept, alive = super()._repaired(problem, level)  # and swaps
         # an L1 repair may zero kept weights: they no longer count as kept
         used = coef != 0
         if alive.shape != coef.shape:  # whole columns

@@ -39,6 +39,7 @@ from skprune.weight_pruning._linear import (
 from skprune.weight_pruning._predict import KeptColumnsMixin
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, last_true, pruning_path
+from skprune.weight_pruning._swaps import MAX_COLUMNS, swap_columns, swappable
 
 # sparsity="auto" without a tolerance: the largest training-score drop allowed
 AUTO_TOLERANCE = 0.01
@@ -87,6 +88,15 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         Repair by re-optimising the surviving weights with the pruned ones held at
         zero (a refit of the model on its kept columns). With ``False``, only the
         OBS compensation (``method="obs"``) moves the survivors.
+
+    swaps : "auto" or bool, default=False
+        After a repair, exchange kept columns for dropped ones while the
+        repaired model's penalised training loss falls (best-subset splicing;
+        LogisticRegression with whole columns as units). ``"auto"``: when at
+        most 8 columns are kept; True: at any number. Off by default here: at
+        the model's own penalty it moved ROC AUC by -0.029 to +0.080 across 9
+        real-table cells of 2-15 kept columns (6 up); :class:`WeightPrunerCV`
+        swaps by default (the user guide has the measurements).
 
     tolerance : float or None, default=None
         Largest allowed drop of the validation score (the wrapped model's
@@ -142,6 +152,9 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         ``sparsity``, ``n_nonzero``, ``train_score``, ``validation_score`` (NaN
         without ``tolerance``), ``seconds`` since the start of ``fit``.
 
+    n_swaps_ : int
+        Columns exchanged by ``swaps`` in the last repair (0: none).
+
     classes_ : ndarray
         Class labels, for classifiers.
 
@@ -175,6 +188,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         "structure": [StrOptions({"unstructured", "feature"})],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
+        "swaps": [StrOptions({"auto"}), "boolean"],
         "tolerance": [Interval(Real, 0, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "block_fraction": [Interval(Real, 0, 1, closed="right")],
@@ -192,6 +206,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         structure="unstructured",
         n_steps=1,
         refit=True,
+        swaps=False,
         tolerance=None,
         validation_fraction=0.1,
         block_fraction=0.02,
@@ -205,6 +220,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         self.structure = structure
         self.n_steps = n_steps
         self.refit = refit
+        self.swaps = swaps
         self.tolerance = tolerance
         self.validation_fraction = validation_fraction
         self.block_fraction = block_fraction
@@ -255,6 +271,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 "Ridge, LinearSVC, ...) or a Pipeline ending in one."
             )
         coef, intercept = as_2d(final.coef_, final.intercept_)
+        self.n_swaps_ = 0
         with blas_threads(problem.Z.shape[1]):
             self._run_schedule(problem, coef, intercept, valid, rng)
         self._fold_head()
@@ -430,14 +447,17 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
     def _repaired(self, problem, level):
         if not self.refit:
             return level.coef, level.intercept, level.alive
+        model, alive = self._repair_model(problem), level.alive
         coef, intercept = repair_problem(
-            self._repair_model(problem),
-            problem,
-            level.coef,
-            level.intercept,
-            level.alive,
+            model, problem, level.coef, level.intercept, alive
         )
-        return coef, intercept, level.alive
+        self.n_swaps_ = 0
+        if self.swaps is not False and swappable(model, problem, alive):
+            if self.swaps is True or alive.sum() <= MAX_COLUMNS:
+                coef, intercept, alive, self.n_swaps_ = swap_columns(
+                    model, problem, coef, intercept, alive
+                )
+        return coef, intercept, alive
 
     def _repair_model(self, problem):
         """The fitted model whose solver and penalty repair the survivors."""

@@ -619,3 +619,29 @@ def test_swap_columns_leave_a_model_the_penalty_zeroed():
     coef, intercept = np.zeros((1, 10)), np.zeros(1)
     out = swap_columns(model, problem, coef, intercept, alive)
     assert out[3] == 0 and np.array_equal(out[2], alive)
+
+
+def test_weight_pruner_swaps_only_when_asked():
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._linear import Problem
+    from skprune.weight_pruning._swaps import penalised_loss
+
+    X, y = make_classification(90, 40, n_informative=4, n_redundant=6, random_state=5)
+    X = StandardScaler().fit_transform(X)
+    model = LogisticRegression(C=1.0, max_iter=1000)
+    fits = {
+        swaps: WeightPruner(model, sparsity=0.9, structure="feature", swaps=swaps).fit(
+            X, y
+        )
+        for swaps in (False, "auto")
+    }
+    assert fits[False].n_swaps_ == 0 and fits["auto"].n_swaps_ > 0
+    problem = Problem(model, (X, y, {}), True)
+
+    def loss(pruner):
+        columns = np.flatnonzero(pruner.support_)
+        return penalised_loss(model, problem, pruner.coef_, pruner.intercept_, columns)
+
+    assert loss(fits["auto"]) < loss(fits[False])
+    assert fits["auto"].support_.sum() == fits[False].support_.sum() == 4
