@@ -176,8 +176,9 @@ class WeightPrunerCV(WeightPruner):
         ``param_C``/``param_alpha``, ``split{i}_test_score``,
         ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
         ``mean_n_nonzero``; and ``dense_test_score``, the dense model's mean.
-        A strength a fold skipped (see ``strengths``) scores NaN there, as
-        ``GridSearchCV``'s failed fits do, and ranks last.
+        A strength a fold skipped (see ``strengths``), or whose repair zeroed
+        every weight there (the intercept-only model, not a pruned one), scores
+        NaN there, as ``GridSearchCV``'s failed fits do, and ranks last.
 
     n_splits_ : int
         Number of CV folds.
@@ -444,8 +445,12 @@ classes_, n_features_in_, feature_names_in_
                     continue
                 model = shrinkage.model(problem.final, strength)
                 start = repair_problem(model, problem, *start, level.alive)
-                scores[i, j] = score(problem.final, *start)
                 nonzero[i, j] = np.count_nonzero(start[0])
+                # a repair that zeroes every weight leaves the intercept-only
+                # model, not a pruned one: no candidate (on hepatic at 7
+                # columns its fold log-loss won a split, and its ROC AUC is 0.5)
+                if nonzero[i, j] > 0:
+                    scores[i, j] = score(problem.final, *start)
                 fell = scores[i, j] < best - _MARGIN * abs(best)
                 falls = falls + 1 if fell else 0
                 best = max(best, scores[i, j])

@@ -100,8 +100,13 @@ def test_a_chain_of_strengths_stops_two_clearly_past_its_best_in_each_fold(monke
                 expected += 1
                 falls = falls + 1 if value < best - 0.02 * abs(best) else 0
                 best = max(best, value)
-            assert np.count_nonzero(~np.isnan(fold[chain])) == expected
-            assert not np.isnan(fold[chain][:expected]).any()
+            # the candidates run score as in the full chain (NaN where the
+            # repair zeroed every weight), the rest are skipped
+            np.testing.assert_array_equal(
+                np.isnan(fold[chain][:expected]),
+                np.isnan(full_fold[chain][:expected]),
+            )
+            assert np.isnan(fold[chain][expected:]).all()
 
 
 def test_cv_scores_match_a_hand_run_fold():
@@ -308,7 +313,11 @@ def test_cv_with_a_class_missing_from_a_fold():
     pruner = WeightPrunerCV(
         _model(), sparsity=0.5, structure="feature", strengths=2, cv=5
     ).fit(X, y)
-    assert np.isfinite(pruner.cv_results_["mean_test_score"]).all()
+    results = pruner.cv_results_
+    scores = results["mean_test_score"]
+    assert not np.isinf(scores).any()
+    # L2 repairs keep every column: never the intercept-only model's NaN
+    assert np.isfinite(scores[results["param_penalty"] == "l2"]).all()
 
 
 def test_the_fold_log_loss_equals_scikit_learns():
@@ -645,3 +654,19 @@ def test_weight_pruner_swaps_only_when_asked():
 
     assert loss(fits["auto"]) < loss(fits[False])
     assert fits["auto"].support_.sum() == fits[False].support_.sum() == 4
+
+
+def test_cv_never_chooses_a_repair_that_zeroes_every_weight():
+    from sklearn.datasets import make_classification
+
+    # a near-chance target: the strongest L1 repairs zero every weight
+    X, y = make_classification(
+        150, 30, n_informative=2, flip_y=0.45, class_sep=0.3, random_state=0
+    )
+    pruner = WeightPrunerCV(
+        _model(), sparsity=0.8, strengths=np.logspace(-4, 1, 6), cv=3, penalty="l1"
+    ).fit(X, y)
+    results = pruner.cv_results_
+    empty = results["mean_n_nonzero"] == 0
+    assert empty.any() and np.isnan(results["mean_test_score"][empty]).all()
+    assert pruner.support_.sum() > 0
