@@ -221,7 +221,6 @@ classes_, n_features_in_, feature_names_in_
         "selection_strengths": [StrOptions({"auto"}), "array-like"],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
-        "swaps": [StrOptions({"auto"}), "boolean"],
         "n_jobs": [Integral, None],
     }
 
