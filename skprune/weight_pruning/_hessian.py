@@ -175,25 +175,23 @@ def _spd_inverse(hessian):
 def _inverse_hessian(Z, weights, l2, damping, fit_intercept):
     """One output's ``H^-1``, (n_features + 1) square, the intercept last."""
     n_features = Z.shape[1]
-    few_rows = np.count_nonzero(weights) <= _LOW_RANK_ROWS * (n_features + 1)
-    if few_rows and not sp.issparse(Z):
+    if not sp.issparse(Z) and np.count_nonzero(weights) <= _LOW_RANK_ROWS * (
+        n_features + 1
+    ):
         mean_diag = float(np.mean((Z**2).T @ weights)) + l2
         penalty = _penalty(mean_diag, l2, damping, n_features, fit_intercept)
-        few_rows = bool(np.all(penalty > 0))  # else the Hessian may be singular
-    if few_rows and not sp.issparse(Z):
-        inverse = _low_rank_inverse(Z, weights, penalty)
-        if fit_intercept:
-            return inverse
-        padded = np.zeros((n_features + 1, n_features + 1))
-        padded[:-1, :-1] = inverse
-        padded[-1, -1] = 1.0
-        return padded
+        if np.all(penalty > 0):  # else the Hessian may be singular
+            inverse = _low_rank_inverse(Z, weights, penalty)
+            if fit_intercept:
+                return inverse
+            padded = np.zeros((n_features + 1, n_features + 1))
+            padded[:-1, :-1] = inverse
+            padded[-1, -1] = 1.0
+            return padded
     hessian = _weighted_gram(Z, weights)
-    diagonal = np.arange(n_features)
-    hessian[diagonal, diagonal] += l2
-    mean_diag = float(np.mean(np.diag(hessian)[:n_features]))
+    mean_diag = float(np.mean(np.diag(hessian)[:n_features])) + l2
     hessian[np.diag_indices_from(hessian)] += _penalty(
-        mean_diag, 0.0, damping, n_features, True
+        mean_diag, l2, damping, n_features, True
     )
     if not fit_intercept:
         hessian[-1, :] = hessian[:, -1] = 0.0

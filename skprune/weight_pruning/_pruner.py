@@ -95,7 +95,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         LogisticRegression with whole columns as units). ``"auto"``: when at
         most 8 columns are kept; True: at any number. Off by default here: at
         the model's own penalty it moved ROC AUC by -0.029 to +0.080 across 9
-        real-table cells of 2-15 kept columns (6 up); :class:`WeightPrunerCV`
+        real-table cells of 2-15 kept columns (7 up); :class:`WeightPrunerCV`
         swaps by default (the user guide has the measurements).
 
     tolerance : float or None, default=None

@@ -64,7 +64,7 @@ def newton_logistic(Z, target, sample_weight, coef, intercept, l2, fit_intercept
     >>> bool(np.allclose(w, ref.coef_[0], atol=1e-6))
     True
     """
-    n_samples, n_weights = Z.shape
+    n_samples = Z.shape[0]
     A = np.column_stack([Z, np.ones(n_samples)]) if fit_intercept else Z
     s = np.ones(n_samples) if sample_weight is None else sample_weight
     ridge = np.full(A.shape[1], float(l2))

@@ -65,43 +65,6 @@ class PathLevel:
     alive: np.ndarray
 
 
-def obs_remove(weights, hinv, removed):
-    """Remove the coordinates ``removed`` of ``weights`` jointly, in place.
-
-    ``weights`` holds one output's coefficients followed by its intercept;
-    ``hinv`` the inverse Hessian of that output's loss. The remaining weights move
-    by ``-H^-1[:, Q] ([H^-1]_QQ)^-1 w_Q`` (the least loss increase with ``w_Q = 0``)
-    and ``H^-1`` is downdated to the inverse of the Hessian restricted to what is
-    left. Returns the predicted loss increase ``w_Q' ([H^-1]_QQ)^-1 w_Q / 2``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skprune.weight_pruning._saliency import obs_remove
-    >>> w, hinv = np.array([1.0, 2.0]), np.linalg.inv([[2.0, 1.0], [1.0, 2.0]])
-    >>> round(obs_remove(w, hinv, [0]), 3), w.round(3)
-    (0.75, array([0. , 2.5]))
-    """
-    removed = np.asarray(removed)
-    block = hinv[np.ix_(removed, removed)]
-    columns = hinv[:, removed]
-    # numpy only: mixing numpy's and scipy's BLAS thread pools in a loop of small
-    # products makes each wait on the other's spinning threads (10x slower here).
-    step, projection = np.split(
-        np.linalg.solve(block, np.column_stack([weights[removed], columns.T])),
-        [1],
-        axis=1,
-    )
-    loss = 0.5 * float(weights[removed] @ step[:, 0])
-    weights -= columns @ step[:, 0]
-    weights[removed] = 0.0
-    hinv -= columns @ projection
-    hinv[removed, :] = 0.0
-    hinv[:, removed] = 0.0
-    hinv[removed, removed] = 1.0  # keeps later blocks positive definite
-    return loss
-
-
 def _chosen_units(saliency, alive, count):
     """The ``count`` alive units of least saliency, as (output, column) arrays."""
     flat = np.where(alive, saliency, np.inf).ravel()
@@ -113,14 +76,17 @@ def _chosen_units(saliency, alive, count):
 class _Output:
     """One output's inverse Hessian over the weights still alive, downdated lazily.
 
-    After blocks ``Q_1, Q_2, ...`` are removed, the inverse is ``hinv - U U'``,
-    each block adding the columns ``H^-1[:, Q] ([H^-1]_QQ)^-1/2`` to ``U`` (the
-    downdate of :func:`obs_remove`, factored): a block reads its own columns and
-    ``U`` instead of rewriting the whole matrix, which made the path
-    memory-bound. ``hinv`` covers the coordinates ``index`` (column numbers, the
-    intercept last); once the removed coordinates make up a quarter of them, the
-    correction is applied and they are dropped, so a block costs what is left
-    rather than the full width.
+    Removing the coordinates ``Q`` moves the remaining weights by
+    ``-H^-1[:, Q] ([H^-1]_QQ)^-1 w_Q`` (the least loss increase with ``w_Q = 0``)
+    and downdates ``H^-1`` to the inverse of the Hessian restricted to what is
+    left: ``H^-1 - H^-1[:, Q] ([H^-1]_QQ)^-1 H^-1[Q, :]``. The downdate is kept
+    factored: after blocks ``Q_1, Q_2, ...`` the inverse is ``hinv - U U'``,
+    each block adding its columns ``H^-1[:, Q] ([H^-1]_QQ)^-1/2`` to ``U``, so a
+    block reads its own columns and ``U`` instead of rewriting the whole matrix
+    (which made the path memory-bound). ``hinv`` covers the coordinates
+    ``index`` (column numbers, the intercept last); once the removed
+    coordinates make up a quarter of them, the correction is applied and they
+    are dropped, so a block costs what is left rather than the full width.
     """
 
     def __init__(self, hinv, n_features):
@@ -132,6 +98,18 @@ class _Output:
         self.diag = hinv.diagonal().copy()
 
     def remove(self, weights, removed):
+        """Remove the coordinates ``removed`` of ``weights`` (the output's
+        coefficients, then its intercept) jointly, in place; returns the
+        predicted loss increase ``w_Q' ([H^-1]_QQ)^-1 w_Q / 2``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skprune.weight_pruning._saliency import _Output
+        >>> w, hinv = np.array([1.0, 2.0]), np.linalg.inv([[2.0, 1.0], [1.0, 2.0]])
+        >>> round(_Output(hinv, 1).remove(w, [0]), 3), w.round(3)
+        (0.75, array([0. , 2.5]))
+        """
         local = self.position[removed]
         compact = weights[self.index]
         columns = self.hinv[:, local] - self.low_rank @ self.low_rank[local].T

@@ -11,18 +11,20 @@ would gain (``g**2 / (2 h)``, ``g`` the gradient), exchanges the ``c`` weakest
 kept for the ``c`` strongest dropped (``c`` from 5 down to 1) and keeps the
 first exchange whose repaired model has a lower penalised loss.
 
-Measured (6 stratified splits of 5 real tables, the chosen WeightPrunerCV model
-with and without swaps, test accuracy / ROC AUC): at 2-7 kept columns, AUC
-+0.002 to +0.039 in all 7 cells where a swap happened (ad_data 2 / 4 / 6
-columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.014 to +0.029 in 4
-and -0.002 to -0.006 in 3; at 10-37 kept columns 0 to -0.030 (the search then
-fits the training rows rather than the table), hence :data:`MAX_COLUMNS`.
+Measured (``bench/bench_weight_pruning_real.py --splits 6 --fractions ...``
+with ``"WeightPrunerCV (no swaps)"`` among the methods; test accuracy / ROC
+AUC): at 2-7 kept columns, AUC +0.004 to +0.039 in all 7 cells (ad_data 2 / 4 /
+6 columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.010 to +0.026 in
+4 and -0.006 to -0.010 in 3; a prototype at 10-37 kept columns moved AUC by 0
+to -0.030 (the search then fits the training rows rather than the table),
+hence :data:`MAX_COLUMNS`.
 """
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logsumexp, softmax
 
+from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._repair import repair_problem
 
 MAX_COLUMNS = 8  # swaps by default up to this many kept columns
@@ -43,11 +45,12 @@ def swappable(model, problem, alive):
 
 def _penalties(model):
     """``(l1, l2)``: the strengths of ``l1 ||w||_1 + l2 / 2 ||w||^2``."""
+    l2 = _l2_strength(model, 0)  # a LogisticRegression's does not scale with n
     params = model.get_params()
     if not np.isfinite(params["C"]) or params.get("penalty") is None:
-        return 0.0, 0.0
+        return 0.0, l2
     ratio = 1.0 if params.get("penalty") == "l1" else params.get("l1_ratio") or 0.0
-    return ratio / params["C"], (1.0 - ratio) / params["C"]
+    return ratio / params["C"], l2
 
 
 def _scores(problem, coef, intercept, columns):

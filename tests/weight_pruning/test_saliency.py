@@ -7,7 +7,7 @@ from skprune.weight_pruning import (
     obs_path,
     obs_saliency,
 )
-from skprune.weight_pruning._saliency import obs_remove
+from skprune.weight_pruning._saliency import _Output
 
 
 def _spd(n, seed):
@@ -15,12 +15,19 @@ def _spd(n, seed):
     return A.T @ A + 0.1 * np.eye(n)
 
 
-@pytest.mark.parametrize("removed", [[2], [0, 3], [1, 2, 4]])
-def test_obs_remove_is_the_constrained_quadratic_minimum(removed):
-    H = _spd(6, 0)
+def _current_inverse(output, coordinates):
+    """The downdated ``H^-1`` of an :class:`_Output` over ``coordinates``."""
+    local = output.position[coordinates]
+    factor = output.low_rank[local]
+    return output.hinv[np.ix_(local, local)] - factor @ factor.T
+
+
+@pytest.mark.parametrize("removed", [[2], [0, 3], [1, 2, 4]])  # lazy / compacted
+def test_obs_removal_is_the_constrained_quadratic_minimum(removed):
+    H = _spd(6, 0)  # 5 weights and the intercept
     w_star = np.random.default_rng(1).normal(size=6)
-    w, hinv = w_star.copy(), np.linalg.inv(H)
-    loss = obs_remove(w, hinv, removed)
+    w, output = w_star.copy(), _Output(np.linalg.inv(H), 5)
+    loss = output.remove(w, removed)
     keep = np.setdiff1d(np.arange(6), removed)
     # argmin (v - w*)' H (v - w*) / 2 with v[removed] = 0, solved directly
     v = np.zeros(6)
@@ -33,7 +40,13 @@ def test_obs_remove_is_the_constrained_quadratic_minimum(removed):
     assert loss == pytest.approx(0.5 * (v - w_star) @ H @ (v - w_star))
     # H^-1 is downdated to the inverse of H restricted to the kept coordinates
     np.testing.assert_allclose(
-        hinv[np.ix_(keep, keep)], np.linalg.inv(H[np.ix_(keep, keep)]), atol=1e-10
+        _current_inverse(output, keep),
+        np.linalg.inv(H[np.ix_(keep, keep)]),
+        atol=1e-10,
+    )
+    np.testing.assert_allclose(
+        output.diagonal(5)[keep[:-1]],
+        np.diag(np.linalg.inv(H[np.ix_(keep, keep)]))[:-1],
     )
 
 
@@ -43,7 +56,8 @@ def test_obs_saliency_is_the_single_removal_loss():
     hinv = np.linalg.inv(H)
     saliency = obs_saliency(w[None, :], np.diag(hinv)[None, :])[0]
     for q in range(4):
-        assert saliency[q] == pytest.approx(obs_remove(w.copy(), hinv.copy(), [q]))
+        removal = _Output(hinv, 3).remove(w.copy(), [q])
+        assert saliency[q] == pytest.approx(removal)
 
 
 def test_obs_path_reaches_the_target_with_nested_masks():
