@@ -397,6 +397,13 @@ classes_, n_features_in_, feature_names_in_
             Z_test = given.model[:-1].transform(Z_test)
 
         def score(final, coef, intercept):
+            direct = (
+                scorer.weights_scorer(final, Z_test, y_test, weight)
+                if isinstance(scorer, NegLogLoss)
+                else None
+            )
+            if direct is not None:
+                return direct(coef, intercept)
             model = with_weights(final, coef, intercept)
             return float(scorer(model, Z_test, y_test, **kwargs))
 

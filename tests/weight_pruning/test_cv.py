@@ -338,6 +338,29 @@ def test_the_fold_log_loss_equals_scikit_learns():
     )
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_fold_log_loss_of_new_weights_equals_scikit_learns(n_classes):
+    from sklearn.metrics import get_scorer
+
+    from skprune.weight_pruning._choice import NegLogLoss
+    from skprune.weight_pruning._linear import with_weights
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5))
+    y = np.array(["a", "b", "c"][:n_classes])[rng.integers(0, n_classes, 120)]
+    model = LogisticRegression().fit(X, y)
+    coef = np.atleast_2d(model.coef_).copy()
+    coef[:, 1] = 0.0  # a pruned column
+    intercept = np.atleast_1d(model.intercept_) + 0.3
+    weights = rng.random(120)
+    direct = NegLogLoss(np.unique(y)).weights_scorer(model, X, y, weights)
+    pruned = with_weights(model, coef, intercept)
+    expected = get_scorer("neg_log_loss")(pruned, X, y, sample_weight=weights)
+    assert direct(coef, intercept) == pytest.approx(expected, rel=1e-12)
+    # other models and inputs are scored through the model
+    assert NegLogLoss(np.unique(y)).weights_scorer(model, X.tolist(), y) is None
+
+
 def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(cancer):
     X, y = cancer
     pruner = WeightPrunerCV(

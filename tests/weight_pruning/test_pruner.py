@@ -200,9 +200,84 @@ def test_newton_logistic_reaches_scikit_learns_optimum(fit_intercept, C):
     assert intercept == pytest.approx(reference.intercept_[0], abs=1e-5)
 
 
+def _l1_objective(X, y, weights, C, coef, intercept, penalised_intercept):
+    z = X @ coef + intercept
+    loss = weights @ (np.logaddexp(0.0, z) - y * z)
+    return C * loss + np.abs(coef).sum() + penalised_intercept * abs(intercept)
+
+
+@pytest.mark.parametrize("solver", ["liblinear", "saga"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("C", [0.02, 0.3, 10.0])
+def test_l1_logistic_reaches_the_optimum_of_liblinear_and_saga(
+    solver, fit_intercept, C
+):
+    from sklearn.datasets import make_classification
+
+    from skprune.weight_pruning._l1 import l1_logistic
+
+    X, y = make_classification(300, 12, n_informative=4, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    weights = np.random.default_rng(0).uniform(0.2, 3.0, 300)
+    reference = LogisticRegression(
+        C=C,
+        l1_ratio=1.0,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        tol=1e-12,
+        max_iter=100_000,
+        random_state=0,
+    ).fit(X, y, sample_weight=weights)
+    # liblinear penalises its intercept (a constant column), saga does not
+    column = None if not fit_intercept else ("penalised", 1.0)
+    if fit_intercept and solver == "saga":
+        column = ("free", 1.0)
+    start = np.random.default_rng(1).normal(size=12)  # a poor warm start
+    coef, intercept = l1_logistic(X, y.astype(float), weights, start, 0.5, C, column)
+    np.testing.assert_allclose(coef, reference.coef_[0], atol=1e-4)
+    assert (coef == 0).sum() == (reference.coef_ == 0).sum()
+    penalised = float(column is not None and column[0] == "penalised")
+    ours = _l1_objective(X, y, weights, C, coef, intercept, penalised)
+    their_intercept = np.ravel(reference.intercept_)[0]
+    theirs = _l1_objective(
+        X, y, weights, C, reference.coef_[0], their_intercept, penalised
+    )
+    assert ours <= theirs + 1e-9 * abs(theirs)
+    assert intercept == pytest.approx(their_intercept, abs=1e-4)
+
+
+def test_the_l1_repair_of_two_classes_needs_no_scikit_learn_fit(monkeypatch):
+    from sklearn.datasets import make_classification
+
+    fits, fit = [], LogisticRegression.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        fits.append(self.solver)
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
+    X, y = make_classification(400, 30, n_informative=6, random_state=0)
+    model = LogisticRegression(C=0.1, l1_ratio=1.0, solver="liblinear", tol=1e-10)
+    pruner = WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
+    assert fits == ["liblinear"]  # the dense fit only
+    # the repair is liblinear's optimum on the kept columns (some zeroed by L1)
+    kept = pruner.support_
+    direct = LogisticRegression(
+        C=0.1, l1_ratio=1.0, solver="liblinear", tol=1e-10, max_iter=10_000
+    ).fit(X[:, kept], y)
+    np.testing.assert_allclose(pruner.coef_[0, kept], direct.coef_[0], atol=1e-5)
+    assert pruner.intercept_[0] == pytest.approx(direct.intercept_[0], abs=1e-5)
+
+
 @pytest.mark.parametrize(
     "params",
-    [{"solver": "liblinear"}, {"class_weight": "balanced"}, {"C": np.inf}],
+    [
+        {"solver": "liblinear"},
+        {"class_weight": "balanced"},
+        {"C": np.inf},
+        {"l1_ratio": 1.0, "solver": "liblinear", "class_weight": "balanced"},
+        {"l1_ratio": 0.5, "solver": "saga"},
+    ],
 )
 def test_repairs_the_newton_steps_do_not_match_go_to_scikit_learn(params, monkeypatch):
     from sklearn.datasets import make_classification
