@@ -91,10 +91,11 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
 
     swaps : "auto" or bool, default=False
         After a repair, exchange kept columns for dropped ones while the
-        repaired model's penalised training loss falls (best-subset splicing;
-        LogisticRegression with whole columns as units). ``"auto"``: when at
-        most 8 columns are kept; True: at any number. Off by default here: at
-        the model's own penalty it moved ROC AUC by -0.029 to +0.080 across 9
+        repaired model's penalised training loss falls beyond abess's
+        splicing threshold (best-subset splicing; LogisticRegression with
+        whole columns as units). ``"auto"``: when at most 8 columns are kept;
+        True: at any number. Off by default here: at the model's own penalty
+        an earlier search moved ROC AUC by -0.029 to +0.080 across 9
         real-table cells of 2-15 kept columns (7 up); :class:`WeightPrunerCV`
         swaps by default (the user guide has the measurements).
 

@@ -19,11 +19,12 @@ a search over hundreds of dropped columns otherwise fits noise.
 
 Measured (``bench/bench_weight_pruning_real.py --splits 6 --fractions ...``
 with ``"WeightPrunerCV (no swaps)"`` among the methods; test accuracy / ROC
-AUC): at 2-7 kept columns, AUC +0.004 to +0.039 in all 7 cells (ad_data 2 / 4 /
-6 columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.010 to +0.026 in
-4 and -0.006 to -0.010 in 3; a prototype at 10-37 kept columns moved AUC by 0
-to -0.030 (the search then fits the training rows rather than the table),
-hence :data:`MAX_COLUMNS`.
+AUC): at 2-7 kept columns, AUC +0.002 to +0.035 in all 7 cells (ad_data 2 / 4 /
+6 columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.002 to +0.061 in
+6 and unchanged in 1. Without the threshold pd_speech at 5 columns lost 0.030
+AUC against it; an earlier search (block exchanges only) at 10-37 kept columns
+moved AUC by 0 to -0.030 (the search then fits the training rows rather than
+the table), hence :data:`MAX_COLUMNS`.
 """
 
 import numpy as np
