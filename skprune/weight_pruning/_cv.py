@@ -350,7 +350,6 @@ classes_, n_features_in_, feature_names_in_
             self.n_swaps_ = 0  # no repair when nothing is pruned
             self._run_schedule(problem, coef, intercept, None, rng)
         # the fitted model shows the penalty its weights were repaired with
-        self._repair_model(problem)
         final_step(self.estimator_).set_params(
             **self._shrinkage.settings,
             **(

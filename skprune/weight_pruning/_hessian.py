@@ -29,11 +29,12 @@ from scipy.linalg import lapack
 from scipy.special import expit, softmax
 
 from skprune.utils._threads import blas_threads, one_blas_thread
+from skprune.weight_pruning._linear import own_params
 
 
 def _l2_strength(model, n_samples):
     name = type(model).__name__
-    params = model.get_params()
+    params = own_params(model)
     if name in ("Ridge", "RidgeClassifier"):
         return float(params["alpha"])
     if name == "ElasticNet":
@@ -66,7 +67,7 @@ def curvature_weights(model, Z, coef, intercept, y_codes):
         else:
             p = softmax(scores, axis=1)
         return p * (1.0 - p)
-    if name == "LinearSVC" and model.get_params()["loss"] == "squared_hinge":
+    if name == "LinearSVC" and own_params(model)["loss"] == "squared_hinge":
         if coef.shape[0] == 1:
             signs = np.where(y_codes == 1, 1.0, -1.0)[:, None]
         else:

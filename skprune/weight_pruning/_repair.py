@@ -23,6 +23,7 @@ from sklearn.base import clone
 
 from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._l1 import l1_logistic
+from skprune.weight_pruning._linear import own_params
 
 _WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
 # an L2 LogisticRegression refitted on at most this many weights takes Newton
@@ -111,7 +112,7 @@ def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept)
     apply."""
     if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
         return None
-    params = vars(model)  # get_params's inspect.signature: 0.5 ms a repair
+    params = own_params(model)
     if (
         params["solver"] == "liblinear"  # penalises the intercept
         or params.get("class_weight") is not None
@@ -143,7 +144,7 @@ def _l1_repair(model, kept, target, sample_weight, columns, coef, intercept):
     where it does not apply."""
     if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
         return None
-    params = vars(model)
+    params = own_params(model)
     if (
         params.get("l1_ratio") != 1.0
         or params["solver"] not in ("liblinear", "saga")
@@ -183,7 +184,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
             if fast is not None:
                 return fast
     refitted = clone(model)
-    params = model.get_params()
+    params = own_params(model)
     if (
         type(model).__name__ == "LogisticRegression"
         and params.get("solver") == "lbfgs"
@@ -208,7 +209,7 @@ def _is_multinomial(model, n_outputs):
     return (
         type(model).__name__ == "LogisticRegression"
         and n_outputs > 2
-        and model.get_params().get("solver") != "liblinear"
+        and own_params(model).get("solver") != "liblinear"
     )
 
 
@@ -273,7 +274,7 @@ def repair_problem(model, problem, coef, intercept, alive):
         result[:, columns] = new_coef
         return result, new_intercept
     if _is_multinomial(model, n_outputs):
-        if (model.get_params().get("l1_ratio") or 0.0) > 0:
+        if (own_params(model).get("l1_ratio") or 0.0) > 0:
             return coef, intercept
         fit_intercept = bool(model.fit_intercept)
         l2 = _l2_strength(model, Z.shape[0])

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from scipy.special import expit, logsumexp, softmax
 
 from skprune.weight_pruning._hessian import _l2_strength
+from skprune.weight_pruning._linear import own_params
 from skprune.weight_pruning._repair import repair_problem
 
 MAX_COLUMNS = 8  # swaps by default up to this many kept columns
@@ -55,7 +56,7 @@ def swappable(model, problem, alive):
 def _penalties(model):
     """``(l1, l2)``: the strengths of ``l1 ||w||_1 + l2 / 2 ||w||^2``."""
     l2 = _l2_strength(model, 0)  # a LogisticRegression's does not scale with n
-    params = model.get_params()
+    params = own_params(model)
     if not np.isfinite(params["C"]) or params.get("penalty") is None:
         return 0.0, l2
     ratio = 1.0 if params.get("penalty") == "l1" else params.get("l1_ratio") or 0.0
