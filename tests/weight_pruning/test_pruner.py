@@ -246,6 +246,25 @@ def test_l1_logistic_reaches_the_optimum_of_liblinear_and_saga(
     assert intercept == pytest.approx(their_intercept, abs=1e-4)
 
 
+@pytest.mark.parametrize("C", [1e2, 1e4, 1e6])
+def test_l1_logistic_reaches_the_optimum_on_separable_rows(C):
+    # weak penalties on separable rows: weights grow large, curvature vanishes
+    from skprune.weight_pruning._l1 import l1_logistic
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 5))
+    y = (X[:, 0] > 0).astype(float)
+    coef, intercept = l1_logistic(X, y, None, np.zeros(5), 0.0, C, ("penalised", 1.0))
+    reference = LogisticRegression(
+        C=C, l1_ratio=1.0, solver="liblinear", tol=1e-12, max_iter=100_000
+    ).fit(X, y)
+    ours = _l1_objective(X, y, np.ones(100), C, coef, intercept, 1.0)
+    theirs = _l1_objective(
+        X, y, np.ones(100), C, reference.coef_[0], reference.intercept_[0], 1.0
+    )
+    assert ours <= theirs * (1 + 1e-9)
+
+
 def test_the_l1_repair_of_two_classes_needs_no_scikit_learn_fit(monkeypatch):
     from sklearn.datasets import make_classification
 
