@@ -133,9 +133,7 @@ def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept)
         1.0 / params["C"],
         bool(params["fit_intercept"]),
     )
-    if found is None:
-        return None
-    return found[0][None, :], np.array([found[1]])
+    return _one_output(found)
 
 
 def _l1_repair(model, kept, target, sample_weight, columns, coef, intercept):
@@ -171,9 +169,13 @@ def _l1_repair(model, kept, target, sample_weight, columns, coef, intercept):
         float(params["C"]),
         column,
     )
-    if found is None:
-        return None
-    return found[0][None, :], np.array([found[1]])
+    return _one_output(found)
+
+
+def _one_output(found):
+    """A solver's ``(coef, intercept)`` of one output as 2-D / 1-D arrays (None
+    where it gave up)."""
+    return None if found is None else (found[0][None, :], np.array([found[1]]))
 
 
 def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binary=None):
