@@ -111,61 +111,77 @@ def _gains(problem, coef, intercept, kept, l2, squares):
     return gain, cost
 
 
+def _exchanged(alive, out, into):
+    """``alive`` with the columns ``out`` dropped and ``into`` kept."""
+    trial = alive.copy()
+    trial[0, out] = False
+    trial[0, into] = True
+    return trial
+
+
+def _repaired(model, problem, trial, coef, intercept):
+    """``(penalised loss, (coef, intercept, trial, columns))`` of ``model``
+    repaired on the columns ``trial`` keeps, from ``coef``, ``intercept``."""
+    start = np.where(trial, coef, 0.0)
+    new_coef, new_intercept = repair_problem(model, problem, start, intercept, trial)
+    columns = np.flatnonzero(trial[0])
+    loss = penalised_loss(model, problem, new_coef, new_intercept, columns)
+    return loss, (new_coef, new_intercept, trial, columns)
+
+
+def _single_exchanges(model, problem, coef, intercept, alive, l2, squares):
+    """Every kept column's exchange for each of the dropped columns that would
+    gain most the model repaired without it, as :func:`_repaired` gives them."""
+    for out in np.flatnonzero(alive[0]):
+        without = _exchanged(alive, [out], [])
+        _, (reduced, reduced_intercept, _, left) = _repaired(
+            model, problem, without, coef, intercept
+        )
+        gain, _ = _gains(problem, reduced, reduced_intercept, left, l2, squares)
+        candidates = ~without[0]
+        candidates[out] = False
+        candidates = np.flatnonzero(candidates)
+        strongest = np.argsort(-gain[candidates], kind="stable")
+        for into in candidates[strongest[:_SINGLE_CANDIDATES]]:
+            yield _repaired(
+                model, problem, _exchanged(without, [], [into]), coef, intercept
+            )
+
+
+def splicing_threshold(n_samples, n_features, n_kept):
+    """The least loss decrease an exchange must bring: abess's splicing
+    threshold (Zhu et al. 2020: ``0.01 k log(p) log(log n)`` on the mean loss),
+    here on the summed loss. The solvers' tolerance alone let a search over
+    hundreds of dropped columns fit noise.
+
+    Examples
+    --------
+    >>> from skprune.weight_pruning._swaps import splicing_threshold
+    >>> round(splicing_threshold(233, 130, 2), 3)
+    0.165
+    """
+    log_log_n = np.log(np.log(max(n_samples, 3)))
+    return float(0.01 * n_kept * np.log(n_features) * log_log_n)
+
+
 def swap_columns(model, problem, coef, intercept, alive):
     """Exchange kept columns of ``coef`` (mask ``alive``, shape (1, n_features))
     for dropped ones while ``model``'s repair lowers its penalised training
-    loss. Returns ``(coef, intercept, alive, n_exchanged)``.
+    loss by more than :func:`splicing_threshold`. Returns ``(coef, intercept,
+    alive, n_exchanged)``.
 
-    Each round tries, in order, until one lowers the loss: the ``c`` weakest
-    kept for the ``c`` strongest dropped (``c`` = 5 .. 2); then, for every
-    kept column, the model repaired without it and the dropped columns that
-    would gain it most, the best of those single exchanges (a column
-    correlated with a kept one gains little beside it, yet may replace it).
+    Each round tries, in order, until one is kept: the ``c`` weakest kept for
+    the ``c`` strongest dropped (``c`` = 5 .. 2); then the best of the single
+    exchanges of :func:`_single_exchanges` (a column correlated with a kept
+    one gains little beside it, yet may replace it).
     """
     Z = problem.Z
     _, l2 = _penalties(model)
     kept = np.flatnonzero(alive[0])
     best = penalised_loss(model, problem, coef, intercept, kept)
     squares = Z.multiply(Z) if sp.issparse(Z) else Z**2
+    threshold = max(splicing_threshold(*Z.shape, len(kept)), 1e-6 * abs(best))
     n_exchanged = 0
-
-    def repaired(trial, coef, intercept):
-        start = np.where(trial, coef, 0.0)
-        new_coef, new_intercept = repair_problem(
-            model, problem, start, intercept, trial
-        )
-        columns = np.flatnonzero(trial[0])
-        loss = penalised_loss(model, problem, new_coef, new_intercept, columns)
-        return loss, (new_coef, new_intercept, trial, columns)
-
-    def exchanged(alive, out, into):
-        trial = alive.copy()
-        trial[0, out] = False
-        trial[0, into] = True
-        return trial
-
-    def singles(alive, coef, intercept):
-        for out in kept:
-            without = exchanged(alive, [out], [])
-            _, (reduced, reduced_intercept, _, left) = repaired(
-                without, coef, intercept
-            )
-            gain, _ = _gains(problem, reduced, reduced_intercept, left, l2, squares)
-            candidates = ~without[0]
-            candidates[out] = False
-            candidates = np.flatnonzero(candidates)
-            strongest = np.argsort(-gain[candidates], kind="stable")
-            for into in candidates[strongest[:_SINGLE_CANDIDATES]]:
-                yield repaired(exchanged(without, [], [into]), coef, intercept)
-
-    n_samples, n_features = Z.shape
-    # an exchange must gain more than abess's splicing threshold (Zhu et al.
-    # 2020: 0.01 s log(p) log(log n) on the mean loss, here on the sum); the
-    # solvers' tolerance alone let a search over hundreds of columns fit noise
-    threshold = max(
-        0.01 * len(kept) * np.log(n_features) * np.log(np.log(max(n_samples, 3))),
-        1e-6 * abs(best),
-    )
     for _ in range(_MAX_ROUNDS):
         if not coef.any():  # the penalty zeroes every column: nothing to swap
             break
@@ -173,19 +189,24 @@ def swap_columns(model, problem, coef, intercept, alive):
         dropped = np.flatnonzero(~alive[0])
         incoming = dropped[np.argsort(-gain[dropped], kind="stable")]
         outgoing = kept[np.argsort(cost[kept], kind="stable")]
-        found = None
-        for count in range(min(_MAX_EXCHANGED, len(kept), len(dropped)), 1, -1):
-            trial = exchanged(alive, outgoing[:count], incoming[:count])
-            loss, state = repaired(trial, coef, intercept)
-            if loss < best - threshold:
-                found = (loss, state, count)
-                break
+        tries = (
+            _repaired(
+                model,
+                problem,
+                _exchanged(alive, outgoing[:count], incoming[:count]),
+                coef,
+                intercept,
+            )
+            for count in range(min(_MAX_EXCHANGED, len(kept), len(dropped)), 1, -1)
+        )
+        found = next((t for t in tries if t[0] < best - threshold), None)
         if found is None and len(dropped):
-            loss, state = min(singles(alive, coef, intercept), key=lambda f: f[0])
-            if loss < best - threshold:
-                found = (loss, state, 1)
-        if found is None:  # no exchange lowers the loss
+            state = (coef, intercept, alive, l2, squares)
+            found = min(_single_exchanges(model, problem, *state), key=lambda t: t[0])
+            found = found if found[0] < best - threshold else None
+        if found is None:  # no exchange lowers the loss enough
             break
-        best, (coef, intercept, alive, kept), count = found
-        n_exchanged += count
+        best, (coef, intercept, alive, new_kept) = found
+        n_exchanged += int((~np.isin(new_kept, kept)).sum())
+        kept = new_kept
     return coef, intercept, alive, n_exchanged
