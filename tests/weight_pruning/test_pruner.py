@@ -181,6 +181,28 @@ def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
     )
 
 
+def test_the_sparse_refit_of_many_columns_takes_newton_cg(monkeypatch):
+    import scipy.sparse as sp
+
+    solvers, fit = [], LogisticRegression.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        solvers.append(self.solver)
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
+    rng = np.random.default_rng(0)
+    X = sp.random(400, 1400, density=0.02, format="csr", random_state=0)
+    y = (X[:, :20].sum(axis=1).A1 + 0.1 * rng.normal(size=400) > 0.1).astype(int)
+    model = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000)
+    pruner = WeightPruner(model, sparsity=0.6).fit(X, y)  # 560 weights kept
+    assert solvers == ["lbfgs", "newton-cg"]
+    kept = pruner.support_
+    direct = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
+    np.testing.assert_allclose(pruner.coef_[0, kept], direct.coef_[0], atol=1e-5)
+    assert pruner.estimator_.solver == "lbfgs"  # the model keeps its own solver
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("C", [0.01, 1.0, 1e4])
 def test_newton_logistic_reaches_scikit_learns_optimum(fit_intercept, C):
