@@ -66,7 +66,7 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
 def test_a_chain_of_strengths_stops_two_clearly_past_its_best_in_each_fold(monkeypatch):
     from sklearn.datasets import make_classification
 
-    from skprune.weight_pruning import _cv
+    from skprune.weight_pruning import _folds
 
     X, y = make_classification(150, 40, n_informative=4, random_state=0)
     kwargs = {"sparsity": 0.5, "strengths": np.logspace(-3, 3, 9), "cv": 3}
@@ -83,7 +83,7 @@ def test_a_chain_of_strengths_stops_two_clearly_past_its_best_in_each_fold(monke
     )
     assert not skipped[pruner.best_index_]
     # the scores of the strengths run are those of the full chains
-    monkeypatch.setattr(_cv, "_PATIENCE", 10**9)
+    monkeypatch.setattr(_folds, "_PATIENCE", 10**9)
     full = WeightPrunerCV(_model(), **kwargs).fit(X, y).cv_results_
     full_splits = np.array([full[f"split{k}_test_score"] for k in range(3)])
     np.testing.assert_allclose(
