@@ -206,6 +206,13 @@ NUMERIC = ["int", "float", "bool", "constant"]
         WeightPruner(LogisticRegression(), sparsity=0.5),
         WeightPruner(make_pipeline(StandardScaler(), Ridge()), sparsity=0.5),
         WeightPruner(LogisticRegression(), structure="feature", sparsity=0.5),
+        # skprune's own L1 solver (two classes) and the swaps' search
+        WeightPruner(
+            LogisticRegression(l1_ratio=1.0, solver="liblinear"),
+            structure="feature",
+            sparsity=0.5,
+            swaps=True,
+        ),
     ],
     ids=repr,
 )
