@@ -52,12 +52,15 @@ def fold_scores(
     if isinstance(given.model, Pipeline) and len(given.model) > 1:
         Z_test = given.model[:-1].transform(Z_test)
 
+    # a LogisticRegression's log-loss straight from the weights; every model
+    # of the fold (each ranking model's) has the same type and classes
+    direct = (
+        scorer.weights_scorer(given.final, Z_test, y_test, weight)
+        if isinstance(scorer, NegLogLoss)
+        else None
+    )
+
     def score(final, coef, intercept):
-        direct = (
-            scorer.weights_scorer(final, Z_test, y_test, weight)
-            if isinstance(scorer, NegLogLoss)
-            else None
-        )
         if direct is not None:
             return direct(coef, intercept)
         model = with_weights(final, coef, intercept)

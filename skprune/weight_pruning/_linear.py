@@ -126,7 +126,8 @@ class Problem:
     @cached_property
     def binary_target(self):
         """``y`` as 0.0 / 1.0 (1: ``classes_[1]``) for a binary classifier, else
-        None: the target of skprune's own Newton repair."""
+        None: the target of skprune's own Newton and L1 repairs and of the
+        swaps' losses."""
         if self.y_codes is None or len(self.final.classes_) != 2:
             return None
         return (self.y_codes == 1).astype(np.float64)

@@ -106,20 +106,33 @@ def newton_logistic(Z, target, sample_weight, coef, intercept, l2, fit_intercept
     return theta, 0.0
 
 
-def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept):
-    """:func:`newton_logistic` for a binary L2 LogisticRegression whose solver
-    has an unpenalised intercept (``target``: 0 / 1); None where it does not
-    apply."""
-    if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
+def _own_solver_params(model, kept, coef):
+    """The parameters of a binary LogisticRegression without class weights, of
+    finite C, on dense ``kept`` - where skprune's own solvers may take over the
+    repair; None elsewhere. (Sparse text stays with scikit-learn: a CSC version
+    of the L1 loops took 2-40x liblinear's time at weak penalties on TF-IDF.)"""
+    if (
+        type(model).__name__ != "LogisticRegression"
+        or coef.shape[0] != 1
+        or sp.issparse(kept)
+    ):
         return None
     params = own_params(model)
+    if params.get("class_weight") is not None or not np.isfinite(params["C"]):
+        return None
+    return params
+
+
+def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept):
+    """:func:`newton_logistic` for a binary L2 LogisticRegression whose solver
+    has an unpenalised intercept (``target``: 0 / 1), on fewer kept columns than
+    rows and at most :data:`_NEWTON_WEIGHTS`; None where it does not apply."""
+    params = _own_solver_params(model, kept, coef)
     if (
-        params["solver"] == "liblinear"  # penalises the intercept
-        or params.get("class_weight") is not None
+        params is None
+        or params["solver"] == "liblinear"  # penalises the intercept
         or params.get("l1_ratio")
         or params.get("penalty") not in ("l2", "deprecated")
-        or not np.isfinite(params["C"])
-        or sp.issparse(kept)
         or len(columns) > _NEWTON_WEIGHTS
         or len(columns) >= kept.shape[0]
     ):
@@ -140,18 +153,11 @@ def _l1_repair(model, kept, target, sample_weight, columns, coef, intercept):
     """:func:`~skprune.weight_pruning._l1.l1_logistic` for a binary L1
     LogisticRegression fitted by liblinear or saga (``target``: 0 / 1); None
     where it does not apply."""
-    if type(model).__name__ != "LogisticRegression" or coef.shape[0] != 1:
-        return None
-    params = own_params(model)
+    params = _own_solver_params(model, kept, coef)
     if (
-        params.get("l1_ratio") != 1.0
+        params is None
+        or params.get("l1_ratio") != 1.0
         or params["solver"] not in ("liblinear", "saga")
-        or params.get("class_weight") is not None
-        or not np.isfinite(params["C"])
-        # sparse text stays with liblinear: a CSC version of these loops took
-        # 2-40x liblinear's time at weak penalties on TF-IDF (its newGLMNET
-        # refinements matter on nearly separable rows)
-        or sp.issparse(kept)
     ):
         return None
     if not params["fit_intercept"]:

@@ -74,7 +74,7 @@ def _fit_state(problem, coef, intercept, columns):
     scores = _scores(problem, coef, intercept, columns)
     if coef.shape[0] == 1:  # binary: one output, the second class's score
         p = expit(scores)
-        target = (problem.y_codes == 1)[:, None]
+        target = problem.binary_target[:, None]
     else:
         p = softmax(scores, axis=1)
         target = problem.y_codes[:, None] == np.arange(coef.shape[0])
@@ -86,7 +86,7 @@ def penalised_loss(model, problem, coef, intercept, columns):
     scores = _scores(problem, coef, intercept, columns)
     if coef.shape[0] == 1:
         z = scores[:, 0]
-        losses = np.logaddexp(0.0, z) - (problem.y_codes == 1) * z
+        losses = np.logaddexp(0.0, z) - problem.binary_target * z
     else:
         picked = scores[np.arange(len(scores)), problem.y_codes]
         losses = logsumexp(scores, axis=1) - picked

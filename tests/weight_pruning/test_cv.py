@@ -681,6 +681,7 @@ def test_cv_swaps_lower_the_training_loss_of_few_kept_columns(n_classes, structu
         class Data:  # what penalised_loss reads of a Problem
             Z, sample_weight = X, None
             y_codes = np.searchsorted(model.classes_, y)
+            binary_target = (y_codes == 1).astype(float)
 
         coef = np.atleast_2d(pruner.coef_)
         return penalised_loss(model, Data, coef, pruner.intercept_, columns)

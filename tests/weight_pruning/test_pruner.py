@@ -46,6 +46,19 @@ REGRESSORS = [
 ]
 
 
+@pytest.fixture
+def logistic_fits(monkeypatch):
+    """The parameters of every LogisticRegression fit the test makes."""
+    fits, fit = [], LogisticRegression.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        fits.append(self.get_params())
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
+    return fits
+
+
 @pytest.fixture(autouse=True)
 def _quiet():
     with warnings.catch_warnings():
@@ -151,17 +164,9 @@ def test_refit_equals_the_model_fitted_on_the_kept_columns():
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
-    n_classes, monkeypatch
+    n_classes, logistic_fits
 ):
     from sklearn.datasets import make_classification
-
-    solvers, fit = [], LogisticRegression.fit
-
-    def recording_fit(self, X, y, **kwargs):
-        solvers.append(self.solver)
-        return fit(self, X, y, **kwargs)
-
-    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
 
     # few kept weights: the L2 LogisticRegression repair takes Newton steps
     X, y = make_classification(
@@ -172,6 +177,7 @@ def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
     # the dense fit with L-BFGS, the repair of 9 columns with Newton steps:
     # skprune's own for two classes (no scikit-learn fit), else newton-cholesky
     two = n_classes == 2
+    solvers = [params["solver"] for params in logistic_fits]
     assert solvers == (["lbfgs"] if two else ["lbfgs", "newton-cholesky"])
     kept = pruner.support_
     direct = LogisticRegression(C=0.3, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
@@ -181,22 +187,15 @@ def test_the_newton_refit_of_few_columns_reaches_the_lbfgs_optimum(
     )
 
 
-def test_the_sparse_refit_of_many_columns_takes_newton_cg(monkeypatch):
+def test_the_sparse_refit_of_many_columns_takes_newton_cg(logistic_fits):
     import scipy.sparse as sp
 
-    solvers, fit = [], LogisticRegression.fit
-
-    def recording_fit(self, X, y, **kwargs):
-        solvers.append(self.solver)
-        return fit(self, X, y, **kwargs)
-
-    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
     rng = np.random.default_rng(0)
     X = sp.random(400, 1400, density=0.02, format="csr", random_state=0)
     y = (X[:, :20].sum(axis=1).A1 + 0.1 * rng.normal(size=400) > 0.1).astype(int)
     model = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000)
     pruner = WeightPruner(model, sparsity=0.6).fit(X, y)  # 560 weights kept
-    assert solvers == ["lbfgs", "newton-cg"]
+    assert [params["solver"] for params in logistic_fits] == ["lbfgs", "newton-cg"]
     kept = pruner.support_
     direct = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000).fit(X[:, kept], y)
     np.testing.assert_allclose(pruner.coef_[0, kept], direct.coef_[0], atol=1e-5)
@@ -287,20 +286,14 @@ def test_l1_logistic_reaches_the_optimum_on_separable_rows(C):
     assert ours <= theirs * (1 + 1e-9)
 
 
-def test_the_l1_repair_of_two_classes_needs_no_scikit_learn_fit(monkeypatch):
+def test_the_l1_repair_of_two_classes_needs_no_scikit_learn_fit(logistic_fits):
     from sklearn.datasets import make_classification
 
-    fits, fit = [], LogisticRegression.fit
-
-    def recording_fit(self, X, y, **kwargs):
-        fits.append(self.solver)
-        return fit(self, X, y, **kwargs)
-
-    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
     X, y = make_classification(400, 30, n_informative=6, random_state=0)
     model = LogisticRegression(C=0.1, l1_ratio=1.0, solver="liblinear", tol=1e-10)
     pruner = WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
-    assert fits == ["liblinear"]  # the dense fit only
+    # the dense fit only
+    assert [params["solver"] for params in logistic_fits] == ["liblinear"]
     # the repair is liblinear's optimum on the kept columns (some zeroed by L1)
     kept = pruner.support_
     direct = LogisticRegression(
@@ -320,22 +313,17 @@ def test_the_l1_repair_of_two_classes_needs_no_scikit_learn_fit(monkeypatch):
         {"l1_ratio": 0.5, "solver": "saga"},
     ],
 )
-def test_repairs_the_newton_steps_do_not_match_go_to_scikit_learn(params, monkeypatch):
+def test_repairs_the_newton_steps_do_not_match_go_to_scikit_learn(
+    params, logistic_fits
+):
     from sklearn.datasets import make_classification
 
-    calls, fit = [], LogisticRegression.fit
-
-    def recording_fit(self, X, y, **kwargs):
-        calls.append(self.get_params())
-        return fit(self, X, y, **kwargs)
-
-    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
     X, y = make_classification(200, 20, n_informative=4, random_state=0)
     model = LogisticRegression(max_iter=1000, **params)
     WeightPruner(model, sparsity=0.7, structure="feature").fit(X, y)
-    assert len(calls) == 2  # the dense fit and the repair's own
+    assert len(logistic_fits) == 2  # the dense fit and the repair's own
     for key, value in params.items():
-        assert calls[1][key] == value
+        assert logistic_fits[1][key] == value
 
 
 def test_obs_without_refit_compensates_the_survivors_on_squared_loss():
