@@ -2,7 +2,8 @@
 
     skprune features DATA.csv --target COL [--criterion entropy|gini|variance]
         [--max-features N] [--threshold auto|FLOAT|mean|median|none]
-        [--redundancy mrmr|jmi] [--output PRUNED.csv] [--progress]
+        [--redundancy mrmr|jmi] [--output PRUNED.csv] [--format table|json]
+        [--progress]
     skprune demo
 
 Bad input (a missing file, an unknown target column, an empty table) gives a
@@ -10,13 +11,18 @@ one-line error and exit status 2, never a traceback.
 """
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
+import warnings
 
 _PROGRESS_BYTES = 50 * 2**20  # files larger than this report reading progress
 _CHUNK_ROWS = 100_000
+_TAB_SEPARATED = (".tsv", ".tab")
+# the unit of each criterion's scores, for the ranked table
+_UNITS = {"entropy": "bits", "gini": "Gini", "variance": "share of variance"}
 
 
 class UsageError(Exception):
@@ -39,20 +45,37 @@ def _read_table(path, progress):
                 f"{path} is not a readable Parquet file: {first}"
             ) from error
     show = progress or os.path.getsize(path) > _PROGRESS_BYTES
+    sep = "\t" if path.lower().endswith(_TAB_SEPARATED) else ","
     try:
         if not show:
-            return pd.read_csv(path)
+            return _check_columns(pd.read_csv(path, sep=sep), path)
         chunks, rows = [], 0
-        for chunk in pd.read_csv(path, chunksize=_CHUNK_ROWS):
+        for chunk in pd.read_csv(path, sep=sep, chunksize=_CHUNK_ROWS):
             chunks.append(chunk)
             rows += len(chunk)
             print(f"\rreading {path}: {rows:,} rows", end="", file=sys.stderr)
         print(file=sys.stderr)
-        return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+        frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+        return _check_columns(frame, path)
     except pd.errors.EmptyDataError as error:
         raise UsageError(f"{path} is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise UsageError(f"{path} is not a readable CSV file: {error}") from error
+
+
+def _check_columns(frame, path):
+    """A table read as one column whose name holds another separator was
+    written with that separator: say which formats are read."""
+    if frame.shape[1] == 1:
+        name = str(frame.columns[0])
+        found = next((sep for sep in ("\t", ";", "|") if sep in name), None)
+        if found is not None:
+            raise UsageError(
+                f"{path} reads as one column, and its header holds "
+                f"{found!r}: skprune reads comma-separated .csv, tab-separated "
+                ".tsv / .tab and .parquet files; rename or convert it"
+            )
+    return frame
 
 
 def _is_parquet(path):
@@ -103,7 +126,7 @@ def _threshold(text):
         return text
 
 
-def _reasons(pruner, args):
+def _reasons(pruner, args, names):
     """Why each column is kept or dropped, for the ranked table."""
     passing = pruner._threshold_mask()
     dropped_by_count = (
@@ -113,10 +136,17 @@ def _reasons(pruner, args):
         if not args.redundancy
         else "redundant or beyond --max-features"
     )
-    return [
-        "kept" if kept else "below threshold" if not passes else dropped_by_count
-        for kept, passes in zip(pruner.get_support(), passing, strict=True)
-    ]
+    reasons = []
+    for kept, passes, nearest in zip(
+        pruner.get_support(), passing, pruner.redundant_with_, strict=True
+    ):
+        if kept or not passes:
+            reasons.append("kept" if kept else "below threshold")
+        elif nearest >= 0 and pruner.get_support()[nearest]:
+            reasons.append(f"redundant with {names[nearest]}")
+        else:
+            reasons.append(dropped_by_count)
+    return reasons
 
 
 def features(args):
@@ -150,29 +180,54 @@ def features(args):
         redundancy=args.redundancy,
     )
     try:
-        pruner.fit(X, y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pruner.fit(X, y)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error).splitlines()[0]) from error
+    for warning in caught:  # one line each, not Python's two
+        print(f"skprune: note: {warning.message}", file=sys.stderr)
     if args.progress:
         print(
             f"scored {X.shape[1]} columns in {time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
+    names = X.columns.astype(str)
     table = pd.DataFrame(
         {
-            "feature": X.columns.astype(str),
+            "feature": names,
             "score": pruner.scores_,
             "p_value": pruner.pvalues_,
             "kept": pruner.get_support(),
-            "reason": _reasons(pruner, args),
+            "reason": _reasons(pruner, args, names),
         }
     ).sort_values("score", ascending=False, kind="stable")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     kept = list(X.columns[pruner.get_support()])
-    print(f"\nkept {len(kept)} of {X.shape[1]} columns")
+    if args.format == "json":
+        ranked = {
+            "criterion": args.criterion,
+            "unit": _UNITS[args.criterion],
+            "columns": table.to_dict(orient="records"),
+        }
+        print(json.dumps(ranked, indent=1, default=_plain))
+    else:
+        unit = f"score ({_UNITS[args.criterion]})"
+        print(
+            table.rename(columns={"score": unit}).to_string(
+                index=False, float_format=lambda v: f"{v:.4g}"
+            )
+        )
+        print(f"\nkept {len(kept)} of {X.shape[1]} columns")
     if args.output:
         _write_atomically(frame[kept + [args.target]], args.output)
-        print(f"wrote {args.output}")
+        print(
+            f"wrote {args.output}", file=sys.stderr if args.format == "json" else None
+        )
+
+
+def _plain(value):
+    """numpy scalars as JSON numbers and booleans."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def demo(args=None):
@@ -245,9 +300,9 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"skprune {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser(
-        "features", help="rank the columns of a CSV/Parquet table, keep the useful"
+        "features", help="rank the columns of a CSV/TSV/Parquet table, keep the useful"
     )
-    table.add_argument("data", help="a .csv or .parquet file")
+    table.add_argument("data", help="a .csv, .tsv / .tab or .parquet file")
     table.add_argument("--target", required=True, help="the column to predict")
     table.add_argument(
         "--criterion", choices=["entropy", "gini", "variance"], default="entropy"
@@ -260,6 +315,12 @@ def _parser():
     )
     table.add_argument("--redundancy", choices=["mrmr", "jmi"], default=None)
     table.add_argument("--output", help="write the kept columns and the target here")
+    table.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="the ranked columns as a text table (default) or JSON for machines",
+    )
     table.add_argument(
         "--progress",
         action="store_true",

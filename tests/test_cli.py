@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -37,7 +38,14 @@ def test_features_prints_a_ranked_table_and_writes_the_pruned_one(
     )
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["feature", "score", "p_value", "kept", "reason"]
+    assert lines[0].split() == [
+        "feature",
+        "score",
+        "(bits)",
+        "p_value",
+        "kept",
+        "reason",
+    ]
     ranked = [line.split()[0] for line in lines[1:5]]
     assert set(ranked[:2]) == {"signal", "city"}
     assert "kept 2 of 4 columns" in lines
@@ -202,5 +210,56 @@ def test_ranked_table_says_why_a_column_was_dropped(tmp_path, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     rows = {line.split()[0]: line for line in lines}
     assert rows["a"].endswith("kept")
-    assert rows["a_copy"].endswith("redundant")
+    assert rows["a_copy"].endswith("redundant with a")
     assert rows["noise"].endswith("below threshold")
+
+
+def _small_table(rng):
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=200),
+            "b": rng.integers(0, 3, 200),
+            "label": rng.integers(0, 2, 200),
+        }
+    )
+
+
+def test_tab_separated_files_are_read(tmp_path, capsys):
+    frame = _small_table(np.random.default_rng(0))
+    frame["label"] = (frame["a"] > 0).astype(int)
+    path = tmp_path / "data.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    assert main(["features", str(path), "--target", "label"]) == 0
+    assert "kept 1 of 2 columns" in capsys.readouterr().out
+
+
+def test_a_table_with_another_separator_names_the_formats_read(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    _small_table(np.random.default_rng(0)).to_csv(path, sep=";", index=False)
+    assert main(["features", str(path), "--target", "label"]) == 2
+    error = capsys.readouterr().err
+    assert "reads as one column" in error and ".tsv" in error
+
+
+def test_json_format_gives_the_ranked_table_for_machines(tmp_path, capsys):
+    frame = _small_table(np.random.default_rng(0))
+    frame["label"] = (frame["a"] > 0).astype(int)
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    assert main(["features", str(path), "--target", "label", "--format", "json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert ranked["unit"] == "bits"
+    assert [row["feature"] for row in ranked["columns"]] == ["a", "b"]
+    assert ranked["columns"][0]["kept"] is True
+    assert ranked["columns"][1]["reason"] == "below threshold"
+
+
+def test_warnings_become_one_line_notes(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    _small_table(np.random.default_rng(0)).to_csv(path, index=False)
+    assert (
+        main(["features", str(path), "--target", "label", "--threshold", "1e308"]) == 0
+    )
+    error = capsys.readouterr().err
+    assert error.startswith("skprune: note: No column passed threshold=1e+308")
+    assert "UserWarning" not in error and len(error.strip().splitlines()) == 1

@@ -26,6 +26,22 @@ def is_continuous(y, n_bins):
     return y.dtype.kind == "f" and np.unique(y).size > n_bins
 
 
+def _check_no_infinity(X):
+    """The dense path's error for an infinite stored value of sparse ``X``."""
+    infinite = np.flatnonzero(np.isinf(X.data))
+    if infinite.size == 0:
+        return
+    position = infinite[0]
+    if X.format == "csr":
+        column = int(X.indices[position])
+    else:
+        column = int(np.searchsorted(X.indptr, position, side="right") - 1)
+    raise ValueError(
+        f"Input X contains infinity in column {column}; replace it with a finite "
+        "value or NaN (a missing value is a level of its own)."
+    )
+
+
 class SparseDaskInputMixin:
     """The sparse and dask paths of ``fit`` and ``partial_fit``."""
 
@@ -60,6 +76,7 @@ class SparseDaskInputMixin:
             ensure_all_finite=False,
             reset=first,
         )
+        _check_no_infinity(X)
         y = check_target(y, X.shape[0])
         weights, edge_weights = frequency_weights(sample_weight, X)
         if first:

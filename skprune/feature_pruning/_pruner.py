@@ -140,6 +140,10 @@ class FeaturePruner(DocLinkMixin, SparseDaskInputMixin, SelectorMixin, BaseEstim
         Indices of the kept columns in the order they were selected (by score, or
         greedily with ``redundancy``).
 
+    redundant_with_ : ndarray of int of shape (n_features,)
+        With ``redundancy="mrmr"``, for each column the kept column whose
+        information it most restates (-1: none; always -1 otherwise).
+
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -387,6 +391,7 @@ class FeaturePruner(DocLinkMixin, SparseDaskInputMixin, SelectorMixin, BaseEstim
             moments = moment_summary(self._moments)  # (bin means, total SS)
         with numba_threads(self.n_jobs):
             self.scores_, self.pvalues_ = column_scores(tables, self.criterion, moments)
+        self.redundant_with_ = np.full(self.n_features_in_, -1, dtype=np.intp)
         order = self._select(levels, tables, y_codes, weights, moments)
         if len(order) == 0:
             order = self._best_alone()
@@ -444,7 +449,11 @@ class FeaturePruner(DocLinkMixin, SparseDaskInputMixin, SelectorMixin, BaseEstim
         bound = min(limit, len(by_score if self.threshold is None else passing))
         with progress_bar(self, bound, f"{self.redundancy} selection") as bar:
             if self.redundancy == "mrmr":
-                return mrmr_order(pairs, self.scores_, passing, limit, alpha, bar)
+                drop = alpha is not None
+                order, self.redundant_with_ = mrmr_order(
+                    pairs, self.scores_, passing, limit, self.alpha, drop, bar
+                )
+                return order
             # interactions have no lone signal
             candidates = by_score if self.threshold in ("auto", None) else passing
             seed = passing[0] if alpha is not None and len(passing) else None

@@ -33,6 +33,9 @@ from skprune.feature_pruning._sparse import score_tables
 from skprune.utils._progress import QUIET
 
 _CHUNK = 1 << 23  # level codes indexed at once (64 MiB of int64)
+# with a count asked for, a candidate restating more than this share of a
+# selected column must add significant information about y to be chosen
+_NEAR_COPY = 0.5
 
 
 class PairScores:
@@ -128,8 +131,9 @@ def _copies(tables):
     )
 
 
-def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
-    """Greedy mRMR over ``candidates``; returns the selected indices in order.
+def mrmr_order(pairs, relevance, candidates, limit, alpha, drop, bar=QUIET):
+    """Greedy mRMR over ``candidates``: the selected indices in order, and for
+    every column the selected column it is most redundant with (-1: none).
 
     The next column maximises ``relevance * (1 - redundancy)``, where redundancy
     is the largest share of a selected column that the candidate tells
@@ -141,29 +145,32 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
     positive relevance come last, in the order of their scores.
 
     A copy of a selected column (the same partition of the rows) is set aside.
-    With ``alpha`` (``threshold="auto"``), so is a candidate that adds no
-    significant information about ``y`` next to its most redundant selected column
-    (conditional G-test at level ``alpha`` over the number of candidates), and what
-    is set aside is dropped. With ``alpha=None`` (a count was asked for) copies
-    come back last, only if ``limit`` is not reached otherwise.
+    Under a test (``drop=True``, ``threshold="auto"``) so is a candidate that
+    adds no significant information about ``y`` next to its most redundant
+    selected column (conditional G-test at level ``alpha`` over the number of
+    candidates), and what is set aside is dropped. With a count asked for, the
+    test sets aside only near-copies: candidates that restate most (over half)
+    of a selected column, whose share of it stays below 1 only by the rows
+    binned on other sides of an edge; what is set aside comes back last, only
+    if ``limit`` is not reached otherwise (near-copies first, then copies).
     """
     remaining = np.asarray(candidates, dtype=np.intp)
-    selected, deferred = [], []
+    selected, deferred, copied = [], [], []
     worst = np.zeros(len(relevance))
     nearest = np.full(len(relevance), -1)
     copy = np.zeros(len(relevance), dtype=bool)
-    level = None if alpha is None else alpha / max(len(remaining), 1)
+    level = alpha / max(len(remaining), 1)
     while len(remaining) and len(selected) < limit:
         merit = relevance[remaining]
         merit = np.where(merit > 0, merit * (1.0 - worst[remaining]), merit)
         best = int(np.argmax(np.where(copy[remaining], -np.inf, merit)))
         chosen = int(remaining[best])
         remaining = np.delete(remaining, best)
-        if copy[chosen] or (
-            level is not None
-            and selected
-            and pairs.conditional_test(chosen, [nearest[chosen]]) > level
-        ):
+        if copy[chosen]:
+            copied.append(chosen)
+            continue
+        tested = nearest[chosen] >= 0 and (drop or worst[chosen] > _NEAR_COPY)
+        if tested and pairs.conditional_test(chosen, [nearest[chosen]]) > level:
             deferred.append(chosen)
             continue
         selected.append(chosen)
@@ -174,9 +181,9 @@ def mrmr_order(pairs, relevance, candidates, limit, alpha, bar=QUIET):
             worst[remaining[closer]] = share[closer]
             nearest[remaining[closer]] = chosen
             copy[remaining[copies]] = True
-    if alpha is None:
-        selected += deferred[: limit - len(selected)]
-    return selected
+    if not drop:  # near-copies before exact copies
+        selected += (deferred + copied)[: limit - len(selected)]
+    return selected, nearest
 
 
 def _best_pair(pairs, remaining, alpha):

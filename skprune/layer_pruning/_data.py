@@ -52,7 +52,9 @@ def check_fit_data(pruner, X, y, classifier):
         pruner, X, y, dtype="numeric", allow_nd=True, multi_output=not classifier
     )
     if not classifier:
-        return X, y, None
+        # one target as a column: a module's (n, 1) output against a 1-d y
+        # would broadcast to (n, n) in the loss
+        return X, (y.reshape(-1, 1) if y.ndim == 1 else y), None
     check_classification_targets(y)
     known = getattr(pruner.net, "classes_", None) if pruner.prefit else None
     classes = np.unique(y) if known is None else np.asarray(known)
@@ -66,7 +68,7 @@ def check_fit_data(pruner, X, y, classifier):
     return X, codes.astype(np.int64), classes
 
 
-def check_outputs(module, example, classes):
+def check_outputs(module, example, classes, y):
     """One row through the module before any training: clear errors early."""
     try:
         n_outputs = forward(module, example).shape[-1]
@@ -82,6 +84,12 @@ def check_outputs(module, example, classes):
             f"The net outputs {n_outputs} scores per sample but y has "
             f"{len(classes)} classes; size the module's output layer to "
             "the number of classes."
+        )
+    if classes is None and y.shape[1] != n_outputs:
+        raise ValueError(
+            f"The net outputs {n_outputs} values per sample but y has "
+            f"{y.shape[1]} target column(s); size the module's output layer to "
+            "the number of targets."
         )
 
 

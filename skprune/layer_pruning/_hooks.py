@@ -3,15 +3,21 @@
 from contextlib import contextmanager
 
 import torch
+from torch.nn.parameter import UninitializedParameter
 
 
 @contextmanager
 def evaluating(module):
-    """Evaluation mode and ``torch.inference_mode``; the training flag restored."""
+    """Evaluation mode and ``torch.inference_mode``; the training flag restored.
+
+    A module with lazy layers not yet materialised runs under ``torch.no_grad``
+    instead: weights created in inference mode could not be trained later.
+    """
     was_training = module.training
+    lazy = any(isinstance(p, UninitializedParameter) for p in module.parameters())
     module.eval()
     try:
-        with torch.inference_mode():
+        with torch.no_grad() if lazy else torch.inference_mode():
             yield module
     finally:
         module.train(was_training)

@@ -1,6 +1,7 @@
 """LayerPruner: remove the least important layers of a skorch net, then heal it."""
 
 import copy
+import copyreg
 import time
 import warnings
 from numbers import Integral, Real
@@ -288,7 +289,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         X_train, X_valid = as_dtype(X_train, reference), as_dtype(X_valid, reference)
         rows = rng.permutation(len(X_train))[: self.calibration_size]
         calibration = as_tensor(X_train[rows], reference)
-        check_outputs(self.net_.module_, calibration[:1], self._classes)
+        check_outputs(self.net_.module_, calibration[:1], self._classes, y)
         if not self.prefit:
             self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
         module = self.net_.module_
@@ -449,6 +450,19 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         y = np.asarray(y).reshape(len(predicted), -1)
         predicted = predicted.reshape(len(predicted), -1)
         return float(r2_score(y, predicted, sample_weight=sample_weight))
+
+    def __reduce__(self):
+        # pickle calls __reduce_ex__ (below); skops.io calls __reduce__ to see
+        # whether a constructor call restores the object: it cannot persist the
+        # torch modules a LayerPruner holds, so say what can
+        raise TypeError(
+            "LayerPruner holds torch modules, which skops.io cannot persist: "
+            "use pickle or joblib.dump, or save the pruned module itself "
+            "(pruner.net_.module_: torch.save, TorchScript, torch.export, ONNX)."
+        )
+
+    def __reduce_ex__(self, protocol):
+        return copyreg.__newobj__, (type(self),), self.__getstate__()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

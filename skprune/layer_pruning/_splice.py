@@ -71,10 +71,16 @@ def fit_affine(inputs, targets, ridge=1e-4):
         dim=1,
     )
     x64, t64 = x.double(), targets.double()
-    gram = x64.T @ x64
-    penalty = ridge * torch.diagonal(gram)[:-1].mean()
+    gram, moments = x64.T @ x64, x64.T @ t64
+    scale = torch.diagonal(gram)[:-1].mean()
+    # inputs that are all zero (dead ReLUs) have no scale: any damping then
+    # gives them zero weights
+    penalty = ridge * scale if scale > 0 else ridge
     gram[range(inputs.shape[1]), range(inputs.shape[1])] += penalty
-    solution = torch.linalg.solve(gram, x64.T @ t64)
+    try:
+        solution = torch.linalg.solve(gram, moments)
+    except torch.linalg.LinAlgError:  # rank-deficient without damping
+        solution = torch.linalg.lstsq(gram, moments, driver="gelsd").solution
     weight, bias = solution[:-1].T, solution[-1]
     return weight.to(targets.dtype), bias.to(targets.dtype)
 

@@ -13,6 +13,8 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.metrics import log_loss, make_scorer
 
+from skprune.weight_pruning._models import model_kind
+
 # "auto" rankings: below this many rows per column, the weights of a 10x more
 # shrunk model are ranked too, and a halving schedule is tried
 _ROWS_PER_COLUMN = 2.5
@@ -160,7 +162,7 @@ class NegLogLoss:
         ``predict_proba`` with its checks cost ten times the product on a
         small fold); None for any other model or input."""
         if (
-            type(final).__name__ != "LogisticRegression"
+            model_kind(final) != "LogisticRegression"
             or not isinstance(X, np.ndarray)
             or len(final.classes_) != len(self.labels)
             or np.ndim(y) != 1

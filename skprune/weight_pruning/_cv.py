@@ -33,6 +33,7 @@ from skprune.weight_pruning._choice import (
 )
 from skprune.weight_pruning._folds import fold_scores
 from skprune.weight_pruning._linear import Problem, final_step
+from skprune.weight_pruning._models import model_kind
 from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
@@ -40,6 +41,25 @@ from skprune.weight_pruning._shrinkage import Shrinkage
 
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
+
+
+def _check_fold_weights(splits, step_params):
+    """A clear error for a fold whose held-out rows weigh nothing (it cannot
+    be scored), rather than the scorer's division by zero."""
+    weight = list(step_params.values())[-1].get("sample_weight")
+    if weight is None:
+        return
+    weight = np.asarray(weight, dtype=np.float64)
+    if not weight.sum() > 0:  # the wrapped model's own error says it
+        return
+    for k, (_, test) in enumerate(splits):
+        if not weight[test].sum() > 0:
+            raise ValueError(
+                f"CV fold {k}: every held-out row has sample_weight 0, so the "
+                "fold cannot be scored. Shuffle the folds (e.g. "
+                "cv=StratifiedKFold(5, shuffle=True, random_state=0)), use "
+                "fewer folds, or drop the rows of weight 0."
+            )
 
 
 class WeightPrunerCV(WeightPruner):
@@ -294,7 +314,7 @@ classes_, n_features_in_, feature_names_in_
         coupled = (
             n_classes > 2
             and self.structure == "unstructured"
-            and type(final_step(self.estimator)).__name__ == "LogisticRegression"
+            and model_kind(final_step(self.estimator)) == "LogisticRegression"
         )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         shrinkages = Shrinkage.candidates(
@@ -317,6 +337,8 @@ classes_, n_features_in_, feature_names_in_
             else self.sparsity * _LEVELS
         )
         cv = check_cv(self.cv, y, classifier=classifier)
+        splits = list(cv.split(X, y))
+        _check_fold_weights(splits, step_params)
         scoring = self.scoring
         if scoring is None and classifier and hasattr(self.estimator, "predict_proba"):
             # smoother than accuracy on small folds; every class known, even one
@@ -342,7 +364,7 @@ classes_, n_features_in_, feature_names_in_
                     rankings,
                     start,
                 )
-                for fold in cv.split(X, y)
+                for fold in splits
             )
             self.n_splits_ = len(folds)
             self._choose(folds, candidates, levels, rankings, reference)
@@ -364,7 +386,8 @@ classes_, n_features_in_, feature_names_in_
             ),
         )
         self._fold_head()
-        del self._start, self._chosen_selection, self._chosen_steps
+        # fitted state is arrays, lists and dicts (skops trusts only the class)
+        del self._start, self._chosen_selection, self._chosen_steps, self._shrinkage
         return self
 
     def _selecting(self, multiplier):

@@ -30,10 +30,11 @@ from scipy.special import expit, softmax
 
 from skprune.utils._threads import blas_threads, one_blas_thread
 from skprune.weight_pruning._linear import own_params
+from skprune.weight_pruning._models import logistic_penalty, model_kind
 
 
 def _l2_strength(model, n_samples):
-    name = type(model).__name__
+    name = model_kind(model)
     params = own_params(model)
     if name in ("Ridge", "RidgeClassifier"):
         return float(params["alpha"])
@@ -47,10 +48,8 @@ def _l2_strength(model, n_samples):
             else n_samples * params["alpha"] * (1 - l1_ratio)
         )
     if name == "LogisticRegression":
-        l1_ratio = params.get("l1_ratio") or 0.0
-        if params.get("penalty") in ("l1", None) or not np.isfinite(params["C"]):
-            return 0.0
-        return (1.0 - l1_ratio) / params["C"]
+        l1_ratio, C = logistic_penalty(params)
+        return 0.0 if not np.isfinite(C) else (1.0 - l1_ratio) / C
     if name == "LinearSVC":
         return 1.0 / (2.0 * params["C"])
     return 0.0
@@ -58,7 +57,7 @@ def _l2_strength(model, n_samples):
 
 def curvature_weights(model, Z, coef, intercept, y_codes):
     """Per-output sample weights ``d_k`` of the Hessian ``Z' diag(d_k) Z``."""
-    name = type(model).__name__
+    name = model_kind(model)
     scores = Z @ coef.T + intercept
     loss = getattr(model, "loss", None)
     if name == "LogisticRegression" or (name == "SGDClassifier" and loss == "log_loss"):

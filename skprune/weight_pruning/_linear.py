@@ -24,6 +24,8 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
+from skprune.weight_pruning._models import model_kind
+
 
 def final_step(model):
     return model[-1] if isinstance(model, Pipeline) else model
@@ -58,7 +60,7 @@ def affine_steps(head, n_features):
     for _, step in head.steps:
         if step is None or step == "passthrough":
             continue
-        name = type(step).__name__
+        name = model_kind(step)
         if name in ("StandardScaler", "RobustScaler"):
             center = getattr(step, "mean_" if name == "StandardScaler" else "center_")
             center = (

@@ -53,6 +53,7 @@ class KeptColumnsMixin:
         self.support_ = self.mask_.any(axis=0)
         kept = np.flatnonzero(self.support_)
         self._decision = kept_columns(kept, coef[:, kept], intercept, coef.shape[1])
+        self._folded = False  # the Pipeline's head, until _fold_head
 
     def _fold_head(self):
         """Fold per-column affine Pipeline steps (scalers) into the kept weights
@@ -77,7 +78,9 @@ class KeptColumnsMixin:
         return float(score)
 
     def _score(self, X, y, sample_weight=None):
-        return float(self.estimator_.score(X, y, sample_weight=sample_weight))
+        """The wrapped model's own ``score``, on the pruned model's decision
+        scores (so ``X`` is read as ``predict`` reads it)."""
+        return float(self._read_out("score", self._scores(X), y, sample_weight))
 
     def _scores(self, X):
         """Decision scores of the pruned model: one pass over the kept columns."""

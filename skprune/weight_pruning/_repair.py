@@ -24,6 +24,7 @@ from sklearn.base import clone
 from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._l1 import l1_logistic
 from skprune.weight_pruning._linear import own_params
+from skprune.weight_pruning._models import logistic_penalty, model_kind
 
 _WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
 # an L2 LogisticRegression refitted on at most this many weights takes Newton
@@ -111,16 +112,13 @@ def _own_solver_params(model, kept, coef):
     finite C, on dense ``kept`` - where skprune's own solvers may take over the
     repair; None elsewhere. (Sparse text stays with scikit-learn: a CSC version
     of the L1 loops took 2-40x liblinear's time at weak penalties on TF-IDF.)"""
-    if (
-        type(model).__name__ != "LogisticRegression"
-        or coef.shape[0] != 1
-        or sp.issparse(kept)
-    ):
+    if model_kind(model) != "LogisticRegression" or coef.shape[0] != 1:
         return None
     params = own_params(model)
-    if params.get("class_weight") is not None or not np.isfinite(params["C"]):
+    l1_ratio, C = logistic_penalty(params)
+    if sp.issparse(kept) or params.get("class_weight") is not None:
         return None
-    return params
+    return None if not np.isfinite(C) else {**params, "l1_ratio": l1_ratio, "C": C}
 
 
 def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept):
@@ -131,8 +129,7 @@ def _newton_repair(model, kept, target, sample_weight, columns, coef, intercept)
     if (
         params is None
         or params["solver"] == "liblinear"  # penalises the intercept
-        or params.get("l1_ratio")
-        or params.get("penalty") not in ("l2", "deprecated")
+        or params["l1_ratio"]
         or len(columns) > _NEWTON_WEIGHTS
         or len(columns) >= kept.shape[0]
     ):
@@ -156,7 +153,7 @@ def _l1_repair(model, kept, target, sample_weight, columns, coef, intercept):
     params = _own_solver_params(model, kept, coef)
     if (
         params is None
-        or params.get("l1_ratio") != 1.0
+        or params["l1_ratio"] != 1.0
         or params["solver"] not in ("liblinear", "saga")
     ):
         return None
@@ -197,9 +194,9 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
     refitted = clone(model)
     params = own_params(model)
     if (
-        type(model).__name__ == "LogisticRegression"
+        model_kind(model) == "LogisticRegression"
         and params.get("solver") == "lbfgs"
-        and not params.get("l1_ratio")
+        and not logistic_penalty(params)[0]
     ):
         few = len(columns) * coef.shape[0] <= _NEWTON_WEIGHTS
         if few and len(columns) < kept.shape[0]:
@@ -210,7 +207,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
             # L-BFGS, whose tol=1e-4 stopped 2% above the optimum there
             refitted.set_params(solver="newton-cg")
     same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
-    if type(model).__name__ in _WARM_STARTABLE and same_outputs:
+    if model_kind(model) in _WARM_STARTABLE and same_outputs:
         refitted.set_params(warm_start=True)
         refitted.coef_ = coef[:, columns].reshape(
             np.shape(model.coef_)[:-1] + (len(columns),)
@@ -223,7 +220,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
 
 def _is_multinomial(model, n_outputs):
     return (
-        type(model).__name__ == "LogisticRegression"
+        model_kind(model) == "LogisticRegression"
         and n_outputs > 2
         and own_params(model).get("solver") != "liblinear"
     )
@@ -276,6 +273,8 @@ def repair_problem(model, problem, coef, intercept, alive):
     full_alive = np.broadcast_to(alive, coef.shape)
     if alive.shape[0] == 1:  # one output, or whole columns
         columns = np.flatnonzero(alive[0])
+        if columns.size == 0:  # nothing left to refit: the intercept stays
+            return np.zeros_like(coef), intercept.copy()
         new_coef, new_intercept = refit_columns(
             model,
             problem.columns_of(columns),
@@ -290,7 +289,7 @@ def repair_problem(model, problem, coef, intercept, alive):
         result[:, columns] = new_coef
         return result, new_intercept
     if _is_multinomial(model, n_outputs):
-        if (own_params(model).get("l1_ratio") or 0.0) > 0:
+        if logistic_penalty(own_params(model))[0] > 0:
             return coef, intercept
         fit_intercept = bool(model.fit_intercept)
         l2 = _l2_strength(model, Z.shape[0])

@@ -12,14 +12,15 @@ import copy
 
 import numpy as np
 
+from skprune.weight_pruning._models import logistic_settings, model_kind
+
 # settings that make the model's penalty L1 / L2, by class name; a callable gets
 # (model, n_classes) and returns the settings, or None when the penalty is not
 # available for that model
 _L1 = {
-    "LogisticRegression": lambda m, n: {
-        "l1_ratio": 1.0,
-        "solver": "liblinear" if n <= 2 else "saga",
-    },
+    "LogisticRegression": lambda m, n: logistic_settings(
+        m, 1.0, solver="liblinear" if n <= 2 else "saga"
+    ),
     "LinearSVC": lambda m, n: (
         {"penalty": "l1", "dual": False}
         if m.get_params()["loss"] == "squared_hinge"
@@ -33,9 +34,9 @@ _L1 = {
 }
 _L2 = {
     "LogisticRegression": lambda m, n: (
-        {"l1_ratio": 0.0}
+        logistic_settings(m, 0.0)
         if m.get_params()["solver"] != "liblinear"
-        else {"l1_ratio": 0.0, "solver": "lbfgs"}
+        else logistic_settings(m, 0.0, solver="lbfgs")
     ),
     "LinearSVC": lambda m, n: {"penalty": "l2"},
     "SGDClassifier": lambda m, n: {"penalty": "l2"},
@@ -70,8 +71,8 @@ class Shrinkage:
     >>> from sklearn.linear_model import LogisticRegression, Ridge
     >>> from skprune.weight_pruning._shrinkage import Shrinkage
     >>> s = Shrinkage(LogisticRegression(C=0.5), "auto", 2, False)
-    >>> s.penalty, s.param, s.settings
-    ('l1', 'C', {'l1_ratio': 1.0, 'solver': 'liblinear'})
+    >>> s.penalty, s.param, s.settings["l1_ratio"], s.settings["solver"]
+    ('l1', 'C', 1.0, 'liblinear')
     >>> s.grid(3).round(3)
     array([5.e-03, 5.e-01, 5.e+01])
     >>> Shrinkage(Ridge(alpha=2.0), "auto", 0, False).grid([1.0, 10.0])
@@ -79,7 +80,7 @@ class Shrinkage:
     """
 
     def __init__(self, model, penalty, n_classes, coupled, seed=None):
-        name = type(model).__name__
+        name = model_kind(model)
         params = model.get_params()
         self.param = "C" if "C" in params else "alpha" if "alpha" in params else None
         l1 = None if coupled else _L1.get(name, lambda m, n: None)(model, n_classes)

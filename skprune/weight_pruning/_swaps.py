@@ -34,6 +34,7 @@ from scipy.special import expit, logsumexp, softmax
 
 from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import own_params
+from skprune.weight_pruning._models import logistic_penalty, model_kind
 from skprune.weight_pruning._repair import repair_problem
 
 MAX_COLUMNS = 8  # swaps by default up to this many kept columns
@@ -47,7 +48,7 @@ def swappable(model, problem, alive):
     """Whether :func:`swap_columns` applies: a LogisticRegression whose units
     are whole columns (one output, or ``structure="feature"``)."""
     return (
-        type(model).__name__ == "LogisticRegression"
+        model_kind(model) == "LogisticRegression"
         and problem.y_codes is not None
         and alive.shape[0] == 1
         and 0 < alive.sum() < alive.size
@@ -57,11 +58,8 @@ def swappable(model, problem, alive):
 def _penalties(model):
     """``(l1, l2)``: the strengths of ``l1 ||w||_1 + l2 / 2 ||w||^2``."""
     l2 = _l2_strength(model, 0)  # a LogisticRegression's does not scale with n
-    params = own_params(model)
-    if not np.isfinite(params["C"]) or params.get("penalty") is None:
-        return 0.0, l2
-    ratio = 1.0 if params.get("penalty") == "l1" else params.get("l1_ratio") or 0.0
-    return ratio / params["C"], l2
+    ratio, C = logistic_penalty(own_params(model))
+    return (0.0, l2) if not np.isfinite(C) else (ratio / C, l2)
 
 
 def _scores(problem, coef, intercept, columns):

@@ -399,3 +399,21 @@ def test_auto_jmi_does_not_collapse_on_small_data():
     assert pruner.selection_order_[0] == np.argmax(
         np.where(pruner._threshold_mask(), pruner.scores_, -np.inf)
     )
+
+
+@pytest.mark.parametrize("criterion", ["entropy", "gini"])
+def test_mrmr_keeps_one_of_two_near_copies_while_distinct_columns_are_left(criterion):
+    # a strong column and a copy of it with noise at 1% of its scale, beside
+    # three weak distinct columns: at k = 4 the copy is the one to leave out
+    rng = np.random.default_rng(8)
+    n = 6000
+    Z = rng.normal(size=(n, 4))
+    y = Z @ [2.7, 0.5, 2.1, 0.4] + rng.normal(size=n)
+    X = np.column_stack([Z, Z[:, 0] + 0.01 * rng.normal(size=n)])
+    pruner = FeaturePruner(
+        criterion, redundancy="mrmr", threshold=None, max_features=4
+    ).fit(X, y)
+    kept = set(pruner.get_support(indices=True).tolist())
+    assert {1, 2, 3} <= kept and len(kept & {0, 4}) == 1
+    (left,) = {0, 4} - kept
+    assert pruner.redundant_with_[left] == ({0, 4} - {left}).pop()

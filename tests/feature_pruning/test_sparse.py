@@ -190,3 +190,16 @@ def test_a_sparse_fit_round_trips_through_skops_and_streams_on(counts):
     loaded.partial_fit(X[1500:], y[1500:])
     whole = FeaturePruner(threshold=None, max_features=5).fit(X, y)
     np.testing.assert_allclose(loaded.scores_, whole.scores_, atol=1e-12)
+
+
+@pytest.mark.parametrize("form", ["csr", "csc"])
+@pytest.mark.parametrize("column", [0, 2])
+def test_infinity_in_sparse_input_is_refused_naming_its_column(form, column):
+    rng = np.random.default_rng(0)
+    X = np.where(rng.random((100, 3)) < 0.3, rng.normal(size=(100, 3)), 0.0)
+    X[5, column] = -np.inf
+    y = rng.integers(0, 2, 100)
+    with pytest.raises(ValueError, match=f"infinity in column {column}"):
+        FeaturePruner(threshold=None).fit(sp.csr_matrix(X).asformat(form), y)
+    with pytest.raises(ValueError, match=f"infinity in column {column}"):
+        FeaturePruner(threshold=None).fit(X, y)

@@ -329,3 +329,89 @@ def test_dict_input_is_refused_with_a_sentence():
     X, y = _three_classes()
     with pytest.raises(TypeError, match="dict and SliceDict input"):
         LayerPruner(_small_classifier(3)).fit({"x": X}, y)
+
+
+def _small_mlp_regressor(**params):
+    module = nn.Sequential(
+        nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+    )
+    defaults = {"max_epochs": 3, "lr": 0.05, "verbose": 0, "train_split": None}
+    return NeuralNetRegressor(module, **{**defaults, **params})
+
+
+def test_a_bridge_over_dead_activations_is_fitted_not_a_crash():
+    # a barely trained net whose ReLUs are all dead: the bridge's least-squares
+    # inputs are all zero (rank 0)
+    from sklearn.datasets import load_iris
+
+    torch.manual_seed(0)
+    X = load_iris().data.astype(np.float32)
+    y = X[:, :1] * 2
+    pruner = LayerPruner(
+        _small_mlp_regressor(), n_layers=1, fine_tune_epochs=1, random_state=0
+    ).fit(X, y)
+    assert len(pruner.removed_layers_) == 1
+    assert np.isfinite(pruner.predict(X)).all()
+
+
+def test_offset_inputs_with_dead_relus_still_prune(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    net = make_net(lenet_head(), max_epochs=2)
+    pruner = LayerPruner(net, n_layers=1, fine_tune_epochs=1, random_state=0)
+    pruner.fit(X + 100.0, y)
+    assert len(pruner.removed_layers_) == 1
+    assert np.isfinite(pruner.predict_proba(X + 100.0)).all()
+
+
+def test_lazy_output_layers_are_trained_and_pruned(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.LazyLinear(10)
+    )
+    pruner = LayerPruner(
+        make_net(module, max_epochs=10), n_layers=1, random_state=0
+    ).fit(X, y)
+    assert len(pruner.removed_layers_) == 1
+    assert pruner.score(X, y) > 0.85
+
+
+def test_a_regressor_given_one_dimensional_y_trains_on_one_column():
+    X, y = load_diabetes(return_X_y=True)
+    X, y = (X * 10).astype(np.float32), ((y - y.mean()) / y.std()).astype(np.float32)
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1)
+    )
+    net = NeuralNetRegressor(
+        module, max_epochs=20, lr=0.05, verbose=0, train_split=None
+    )
+    pruner = LayerPruner(net, n_layers=1, fine_tune_epochs=5, random_state=0)
+    pruner.fit(X, y)  # a (n,) target against (n, 1) outputs broadcast to (n, n)
+    assert pruner.predict(X).shape == (len(X), 1)
+    assert pruner.score(X, y) > 0.3
+
+
+def test_a_regressor_with_too_few_outputs_for_y_is_refused():
+    X, y = load_diabetes(return_X_y=True)
+    X = X.astype(np.float32)
+    y = np.column_stack([y, y]).astype(np.float32)
+    net = NeuralNetRegressor(
+        nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 1)), max_epochs=1
+    )
+    with pytest.raises(ValueError, match="1 values per sample but y has 2"):
+        LayerPruner(net, n_layers=1).fit(X, y)
+
+
+def test_skops_says_pickle_is_the_way(digits):
+    import skops.io as sio
+
+    X, y = digits
+    pruner = LayerPruner(
+        make_net(lenet_head(), max_epochs=1), n_layers=1, fine_tune_epochs=1
+    ).fit(X[:300], y[:300])
+    with pytest.raises(TypeError, match="use pickle or joblib"):
+        sio.dumps(pruner)
+    restored = pickle.loads(pickle.dumps(pruner))
+    np.testing.assert_array_equal(restored.predict(X), pruner.predict(X))

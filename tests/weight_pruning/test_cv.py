@@ -752,3 +752,72 @@ def test_cv_never_chooses_a_repair_that_zeroes_every_weight():
     empty = results["mean_n_nonzero"] == 0
     assert empty.any() and np.isnan(results["mean_test_score"][empty]).all()
     assert pruner.support_.sum() > 0
+
+
+def _binary(n=120, p=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    return X, (X[:, 0] + 0.7 * rng.normal(size=n) > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"penalty": "l1", "solver": "liblinear"},
+        {"penalty": "l1", "solver": "saga"},
+        {"penalty": "elasticnet", "l1_ratio": 0.5, "solver": "saga"},
+        {"penalty": "l2", "solver": "liblinear"},
+        {"l1_ratio": 1.0, "solver": "liblinear"},
+        {"penalty": None},
+    ],
+)
+def test_every_logistic_penalty_spelling_is_repaired(params):
+    X, y = _binary()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty is deprecated
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pruner = WeightPrunerCV(
+            LogisticRegression(**params), sparsity=0.5, cv=3, random_state=0
+        ).fit(X, y)
+    assert pruner.best_params_["penalty"] in ("l1", "l2")
+    assert np.count_nonzero(pruner.coef_) <= 3
+    assert pruner.score(X, y) > 0.7
+
+
+def test_a_subclass_of_logistic_regression_is_pruned_as_one():
+    class MyLR(LogisticRegression):
+        pass
+
+    X, y = _binary()
+    sub = WeightPrunerCV(MyLR(), sparsity=0.5, cv=3, random_state=0).fit(X, y)
+    base = WeightPrunerCV(LogisticRegression(), sparsity=0.5, cv=3, random_state=0).fit(
+        X, y
+    )
+    assert sub.best_params_ == base.best_params_
+    np.testing.assert_allclose(sub.coef_, base.coef_)
+
+
+def test_a_fold_whose_held_out_rows_weigh_nothing_is_a_clear_error():
+    X, y = _binary(40, 4)
+    y = np.tile([0, 1], 20)
+    weight = np.ones(40)
+    weight[:20] = 0.0
+    with pytest.raises(ValueError, match="fold 0: every held-out row has"):
+        WeightPrunerCV(LogisticRegression(), sparsity=0.5, cv=2).fit(
+            X, y, sample_weight=weight
+        )
+    # shuffled folds see weighted rows in every held-out part
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    pruner = WeightPrunerCV(LogisticRegression(), sparsity=0.5, cv=cv)
+    assert pruner.fit(X, y, sample_weight=weight).sparsity_ == 0.5
+
+
+def test_swaps_with_a_single_kept_column():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = np.array(["a", "b", "c"])[np.argmax(X + rng.normal(size=(30, 3)), axis=1)]
+    pruner = WeightPrunerCV(
+        LogisticRegression(), sparsity=0.75, structure="feature", swaps=True, cv=2
+    ).fit(X, y)
+    assert pruner.support_.sum() == 1
+    assert set(pruner.predict(X)) <= {"a", "b", "c"}

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skprune import WeightPruner
+from skprune import WeightPruner, WeightPrunerCV
 
 
 @pytest.mark.parametrize("method", ["obs", "magnitude"])
@@ -72,6 +72,18 @@ def test_skops_round_trips_a_weight_pruner():
     dumped = sio.dumps(pruner)
     untrusted = sio.get_untrusted_types(data=dumped)
     assert untrusted == ["skprune.weight_pruning._pruner.WeightPruner"]
+    loaded = sio.loads(dumped, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X), pruner.predict_proba(X))
+
+
+def test_skops_round_trips_a_weight_pruner_cv_trusting_only_its_class():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 6))
+    y = (X[:, 0] + 0.5 * rng.normal(size=150) > 0).astype(int)
+    pruner = WeightPrunerCV(LogisticRegression(), sparsity=0.5, cv=3).fit(X, y)
+    dumped = sio.dumps(pruner)
+    untrusted = sio.get_untrusted_types(data=dumped)
+    assert untrusted == ["skprune.weight_pruning._cv.WeightPrunerCV"]
     loaded = sio.loads(dumped, trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X), pruner.predict_proba(X))
 

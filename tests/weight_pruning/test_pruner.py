@@ -487,3 +487,35 @@ def test_verbose_prints_a_line_per_step(capsys):
     out = capsys.readouterr().out
     assert "validation score" in out and "nan" not in out
     assert "  block: sparsity" in out
+
+
+def test_swaps_from_a_single_kept_column_find_the_informative_one():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 1] + 0.3 * rng.normal(size=200) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty is deprecated
+        pruner = WeightPruner(
+            LogisticRegression(solver="liblinear", C=100, penalty="l1"),
+            sparsity=0.5,
+            structure="feature",
+            swaps=True,
+        ).fit(X, y)
+    np.testing.assert_array_equal(pruner.support_, [False, True])
+
+
+def test_frames_are_predicted_and_scored_without_feature_name_warnings():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    pruner = WeightPruner(
+        make_pipeline(StandardScaler(), LogisticRegression()), sparsity=0.8
+    )
+    plain = WeightPruner(LogisticRegression(max_iter=5000), sparsity=0.8)
+    for model in (pruner, plain):
+        model.fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert model.score(X, y) > 0.9
+            assert model.predict(X).shape == y.shape
+            np.testing.assert_allclose(
+                model.score(X, y), np.mean(model.predict(X) == y)
+            )
