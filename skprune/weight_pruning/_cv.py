@@ -350,6 +350,7 @@ classes_, n_features_in_, feature_names_in_
         # the fit on all the data first: it warm-starts the folds' fits
         problem = Problem(self.estimator, (X, y, step_params), classifier)
         start = (problem.final.coef_, problem.final.intercept_)
+        self._dense_weights = as_2d(*start)  # for report()
         with blas_threads(problem.Z.shape[1]):
             folds = Parallel(n_jobs=self.n_jobs)(
                 delayed(fold_scores)(

@@ -85,3 +85,22 @@ def logistic_settings(model, l1_ratio, **others):
         return {"penalty": "deprecated", "l1_ratio": l1_ratio, **others}
     penalty = {1.0: "l1", 0.0: "l2"}.get(l1_ratio, "elasticnet")
     return {"penalty": penalty, "l1_ratio": l1_ratio, **others}
+
+
+# Pipeline steps that map each input column to one output column by fitted
+# per-column arrays: the pruner folds them into the weights, and a reduced
+# model keeps them restricted to the kept columns
+_COLUMNWISE = ("StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler")
+
+
+def is_columnwise(step):
+    """Whether a Pipeline step maps columns one to one (a scaler, or nothing).
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from skprune.weight_pruning._models import is_columnwise
+    >>> is_columnwise(StandardScaler()), is_columnwise(OneHotEncoder())
+    (True, False)
+    """
+    return step is None or step == "passthrough" or model_kind(step) in _COLUMNWISE

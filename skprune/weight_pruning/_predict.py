@@ -20,6 +20,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skprune.utils._report import median_seconds, pickled_bytes, report_frame
+from skprune.weight_pruning._export import reduced_estimator
 from skprune.weight_pruning._gather import (
     decision_scores,
     folded_affine_head,
@@ -150,6 +152,82 @@ class KeptColumnsMixin:
         else:
             names = _check_feature_names_in(self, input_features)
         return np.asarray(names, dtype=object)[self.support_]
+
+    def to_estimator(self):
+        """The plain scikit-learn model the pruned one amounts to.
+
+        A Pipeline of scikit-learn objects only: the wrapped Pipeline's steps up
+        to the last one that does not map columns one to one (a OneHotEncoder,
+        say), a ``ColumnTransformer`` that passes on the columns the model still
+        uses and drops the rest, then the per-column steps (scalers) and the
+        model with their fitted state restricted to those columns. It takes the
+        pruner's input, predicts as the pruner does, unpickles without skprune,
+        is smaller on disk than the dense model when columns were pruned, and
+        converts with skl2onnx.
+
+        Returns
+        -------
+        estimator : Pipeline
+            A fitted Pipeline; its last step is a copy of the wrapped model.
+
+        Raises
+        ------
+        ValueError
+            If the wrapped model holds fitted per-column state other than
+            ``coef_`` that skprune does not know how to restrict.
+        """
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", None)
+        return reduced_estimator(
+            self.estimator_, self.support_, names, self._sparse_input
+        )
+
+    def report(self, X, y=None, *, repeats=7):
+        """What pruning bought: the dense model beside :meth:`to_estimator`'s.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Data to time the predictions on (and to score with ``y``).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Targets: adds the ``score`` column (the wrapped model's ``score``).
+
+        repeats : int, default=7
+            Timed ``predict`` calls per model; the median is reported.
+
+        Returns
+        -------
+        report : pandas.DataFrame
+            Rows ``"dense"`` (the model fitted before pruning) and ``"pruned"``
+            (:meth:`to_estimator`); columns ``parameters`` (nonzero weights and
+            intercepts), ``bytes`` (pickled size), ``predict_seconds``,
+            ``flops_per_row`` (multiply-adds x 2 of the linear step, over the
+            columns it reads) and ``score`` (NaN without ``y``).
+        """
+        check_is_fitted(self)
+        dense = with_weights(self.estimator_, *self._dense_weights)
+        if hasattr(self, "feature_names_in_") and not hasattr(dense, "steps"):
+            # as the user's model fitted on their frame would be
+            dense.feature_names_in_ = self.feature_names_in_
+        rows = []
+        for model, coef, intercept in (
+            (dense, *self._dense_weights),
+            (self.to_estimator(), self.coef_, self.intercept_),
+        ):
+            n_read = coef.shape[0] * (coef != 0).any(axis=0).sum()
+            rows.append(
+                {
+                    "parameters": np.count_nonzero(coef) + np.count_nonzero(intercept),
+                    "bytes": pickled_bytes(model),
+                    "predict_seconds": median_seconds(
+                        lambda m=model: m.predict(X), repeats
+                    ),
+                    "flops_per_row": 2 * n_read,
+                    "score": np.nan if y is None else model.score(X, y),
+                }
+            )
+        return report_frame(*rows)
 
     @property
     def classes_(self):

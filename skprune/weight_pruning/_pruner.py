@@ -5,6 +5,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length, check_random_state, get_tags
@@ -272,6 +273,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 "Ridge, LinearSVC, ...) or a Pipeline ending in one."
             )
         coef, intercept = as_2d(final.coef_, final.intercept_)
+        self._dense_weights = (coef, intercept)  # for report()
         self.n_swaps_ = 0
         with blas_threads(problem.Z.shape[1]):
             self._run_schedule(problem, coef, intercept, valid, rng)
@@ -350,6 +352,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         evaluate, repeat (the loop of ``LayerPruner._remove``)."""
         # a copy of the model with identity weights turns decision scores into its
         # predictions and scores, with the model's own post-processing
+        self._sparse_input = sp.issparse(problem.Z)  # for to_estimator()
         self._readout = readout_model(problem.final, coef.shape[0])
         self._passthrough = passthroughs(self._readout, coef.shape[0])
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
