@@ -2,6 +2,7 @@
 
 import copy
 import copyreg
+import io
 import time
 import warnings
 from numbers import Integral, Real
@@ -14,7 +15,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from skprune.layer_pruning._cost import Budget, units_to_remove
+from skprune.layer_pruning._cost import Budget, n_flops, n_parameters, units_to_remove
 from skprune.layer_pruning._data import (
     as_dtype,
     as_tensor,
@@ -32,6 +33,7 @@ from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
+from skprune.utils._report import median_seconds, report_frame
 from skprune.utils._validation import report
 
 
@@ -298,6 +300,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "The trained net outputs NaN or infinity on its training data: its "
                 "training diverged. Scale X (e.g. StandardScaler) or lower lr."
             )
+        self._dense_module = copy.deepcopy(module)  # for report()
         self.folded_layers_ = fold_batchnorms(module)
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
         self._validation = Validation(
@@ -412,11 +415,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         return self._classes
 
-    def _proba(self, X):
+    def _proba(self, X, module=None):
         check_is_fitted(self)
         if not isinstance(X, torch.Tensor):
             X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
-        module = self.net_.module_
+        module = self.net_.module_ if module is None else module
         if isinstance(X, (np.ndarray, torch.Tensor)) or hasattr(X, "to_numpy"):
             output = forward(module, as_tensor(X, next(module.parameters())))
             output = self.net_._get_predict_nonlinearity()(output)
@@ -437,19 +440,72 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     def predict(self, X):
         """Class labels (classifiers) or outputs (regressors) of the pruned net."""
-        proba = self._proba(X)
+        return self._predict(X)
+
+    def _predict(self, X, module=None):
+        proba = self._proba(X, module)
         if is_classifier(self.net):  # outputs beyond the classes seen never win
             return self._classes[proba[:, : len(self._classes)].argmax(axis=1)]
         return proba
 
     def score(self, X, y, sample_weight=None):
         """Accuracy (classifiers) or R^2 (regressors) of the pruned net."""
-        predicted = self.predict(X)
+        return self._score(X, y, sample_weight)
+
+    def _score(self, X, y, sample_weight=None, module=None):
+        predicted = self._predict(X, module)
         if is_classifier(self.net):
             return float(accuracy_score(y, predicted, sample_weight=sample_weight))
         y = np.asarray(y).reshape(len(predicted), -1)
         predicted = predicted.reshape(len(predicted), -1)
         return float(r2_score(y, predicted, sample_weight=sample_weight))
+
+    def report(self, X, y=None, *, repeats=7):
+        """What pruning bought: the trained net before pruning beside after.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Inputs to time the forward pass on (and to score with ``y``).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets: adds the ``score`` column (accuracy or R^2).
+
+        repeats : int, default=7
+            Timed forward passes per module; the median is reported.
+
+        Returns
+        -------
+        report : pandas.DataFrame
+            Rows ``"dense"`` (the trained module before pruning) and
+            ``"pruned"`` (``net_.module_``); columns ``parameters``, ``bytes``
+            (its ``state_dict`` saved with ``torch.save``), ``predict_seconds``
+            (a forward pass over ``X`` in evaluation mode, no autograd),
+            ``flops_per_row`` (2 x multiply-accumulates of the Linear and Conv
+            layers, per row) and ``score`` (NaN without ``y``).
+        """
+        check_is_fitted(self)
+        pruned = self.net_.module_
+        example = as_tensor(
+            validate_data(self, X, reset=False, dtype="numeric", allow_nd=True),
+            next(pruned.parameters()),
+        )
+        rows = []
+        for module in (self._dense_module, pruned):
+            buffer = io.BytesIO()
+            torch.save(module.state_dict(), buffer)
+            rows.append(
+                {
+                    "parameters": n_parameters(module),
+                    "bytes": buffer.getbuffer().nbytes,
+                    "predict_seconds": median_seconds(
+                        lambda m=module: forward(m, example), repeats
+                    ),
+                    "flops_per_row": 2 * n_flops(module, example),
+                    "score": np.nan if y is None else self._score(X, y, None, module),
+                }
+            )
+        return report_frame(*rows)
 
     def __reduce__(self):
         # pickle calls __reduce_ex__ (below); skops.io calls __reduce__ to see
