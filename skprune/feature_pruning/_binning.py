@@ -298,6 +298,31 @@ def find_levels(X, n_bins, weights=None):
     return Levels(plan, block, codes)
 
 
+# up to this many numeric cells are counted in numpy: compiling the parallel
+# kernels takes seconds, which a first small fit should not wait for
+COMPILED_FROM_CELLS = 1 << 20
+
+
+def _count_numpy(X, edges, y, weights, n_classes):
+    """:func:`_count_by_rows`' tables and infinite column, column by column in
+    numpy (``edges`` ascending per row, padded with infinity)."""
+    n, p = X.shape
+    n_levels = edges.shape[1] + 2
+    tables = np.empty((p, n_levels, n_classes))
+    inf_column = -1
+    for j in range(p):
+        x = X[:, j]
+        levels = np.searchsorted(edges[j], x, side="left")  # edges below x
+        levels[np.isnan(x)] = n_levels - 1
+        if inf_column < 0 and np.isinf(x).any():
+            inf_column = j
+        flat = np.bincount(
+            levels * n_classes + y, weights=weights, minlength=n_levels * n_classes
+        )
+        tables[j] = flat.reshape(n_levels, n_classes)
+    return tables, inf_column
+
+
 @njit(parallel=True, cache=True)
 def _count_by_rows(X, edges, y, weights, n_classes, n_chunks):
     """Count (level, class) pairs of every column, rows split across threads."""
@@ -347,6 +372,15 @@ def _count_by_columns(XT, edges, y, weights, n_classes):
     return tables, inf_column.max()
 
 
+def _digitize_numpy(X, edges):
+    """:func:`_digitize` of the columns of ``X``, in numpy."""
+    codes = np.empty((X.shape[1], X.shape[0]), dtype=np.int32)
+    for j in range(X.shape[1]):
+        codes[j] = np.searchsorted(edges[j], X[:, j], side="left")
+        codes[j, np.isnan(X[:, j])] = edges.shape[1] + 1
+    return codes
+
+
 @njit(parallel=True, cache=True)
 def _digitize(XT, edges):
     p, n = XT.shape
@@ -378,7 +412,9 @@ def count_tables(levels, y, n_classes, weights):
     tables = [None] * plan.n_features
     block = levels.block
     if block.shape[1]:
-        if block.flags.f_contiguous and not block.flags.c_contiguous:
+        if block.size <= COMPILED_FROM_CELLS:
+            counts, inf_column = _count_numpy(block, plan.edges, y, weights, n_classes)
+        elif block.flags.f_contiguous and not block.flags.c_contiguous:
             counts, inf_column = _count_by_columns(
                 block.T, plan.edges, y, weights, n_classes
             )
@@ -408,10 +444,11 @@ def level_codes(levels):
     """
     plan = levels.plan
     codes = np.empty((plan.n_features, levels.block.shape[0]), dtype=np.int32)
-    if levels.block.shape[1]:
-        codes[plan.numeric] = _digitize(
-            np.ascontiguousarray(levels.block.T), plan.edges
-        )
+    block = levels.block
+    if block.shape[1] and block.size <= COMPILED_FROM_CELLS:
+        codes[plan.numeric] = _digitize_numpy(block, plan.edges)
+    elif block.shape[1]:
+        codes[plan.numeric] = _digitize(np.ascontiguousarray(block.T), plan.edges)
     for j, column_codes in levels.nominal.items():
         codes[j] = column_codes
     return codes, plan.n_levels()

@@ -23,10 +23,15 @@ from scipy.special import chdtrc
 
 from skprune.feature_pruning._criteria import (
     _expected_mutual_information_nats,
+    adjusted_gain,
     batch_variance_scores,
+    g_test,
 )
 
 _ROWS_PER_LEVEL = 5
+# up to this many tables are scored one by one in numpy: compiling the batched
+# kernel takes seconds, which a first small fit should not wait for
+COMPILED_FROM_TABLES = 512
 
 
 class SparseTables:
@@ -279,7 +284,10 @@ def batch_scores(tables, criterion):
     """
     tables = np.ascontiguousarray(tables, dtype=np.float64)
     first, inverse = _distinct_rows(tables.reshape(tables.shape[0], -1))
-    scores, statistics, dofs = _batch(tables[first], criterion == "gini")
+    if len(first) <= COMPILED_FROM_TABLES:
+        scores, statistics, dofs = _one_by_one(tables[first], criterion)
+    else:
+        scores, statistics, dofs = _batch(tables[first], criterion == "gini")
     pvalues = np.where(dofs > 0, chdtrc(np.maximum(dofs, 1), statistics), 1.0)
     return scores[inverse], pvalues[inverse]
 
@@ -293,11 +301,31 @@ def score_tables(tables, criterion, moments=None):
     return batch_scores(tables, criterion)
 
 
+def _one_by_one(tables, criterion):
+    """What :func:`_batch` computes, table by table with :func:`adjusted_gain`
+    and :func:`g_test`: no compilation, for the few tables of a small fit."""
+    scores, statistics, dofs = np.zeros((3, len(tables)))
+    for j, table in enumerate(tables):
+        used = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+        if min(used.shape) < 2:  # one level or one class: no information
+            continue
+        scores[j] = adjusted_gain(used, criterion)
+        statistics[j], dofs[j], _ = g_test(used)
+    return scores, statistics, dofs
+
+
 def _distinct_rows(flat):
     """``(first, inverse)``: one row index per distinct row, and each row's group.
 
-    Rows are grouped by a 64-bit hash of their bytes (a sort of integers, several
-    times faster than comparing rows), and the grouping is checked exactly."""
+    Many rows are grouped by a 64-bit hash of their bytes (a sort of integers,
+    several times faster than comparing rows), and the grouping is checked
+    exactly; a few, by their bytes directly (no compilation)."""
+    if flat.shape[0] <= COMPILED_FROM_TABLES:
+        keys = np.ascontiguousarray(flat).view(np.dtype((np.void, flat.shape[1] * 8)))
+        _, first, inverse = np.unique(
+            keys.ravel(), return_index=True, return_inverse=True
+        )
+        return first, inverse
     hashes = _row_hashes(flat.view(np.uint64))
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     if not _grouped_equal(flat, first, inverse):  # a hash collision
