@@ -21,7 +21,7 @@ def test_quick_start_finds_the_informative_columns():
     lines = _run(BLOCKS[0])
     assert lines[0] == "[0 1 2 3 4]"
     assert float(lines[-2]) > 0.85
-    assert lines[-1] == "[0, 1, 2, 3, 4]"  # JMI's k columns
+    assert lines[-1] == "[0, 1, 2, 3, 4]"  # mRMR's k columns
 
 
 @pytest.mark.parametrize("block", BLOCKS[1:])
