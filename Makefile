@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@echo "set-up: .venv with skprune and its test, torch, onnx extras (a few minutes on a fresh machine)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install --progress-bar on -e ".[test,torch,onnx]" | grep -E "^(Collecting|Successfully)" || true
+	$(PY) -m pip install --progress-bar on -e ".[test,torch,onnx,demo]" | grep -E "^(Collecting|Successfully)" || true
 	@$(PY) -c "import skprune, torch, skorch, skl2onnx, onnxruntime" || (echo "set-up failed" && exit 1)
 	touch $(STAMP)
 

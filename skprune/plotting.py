@@ -6,13 +6,14 @@ only when something is drawn.
 - :class:`PruningCurveDisplay`: score against sparsity or units removed, from any
   fitted pruner's ``history_``;
 - :class:`FeatureScoreDisplay`: the scores of a fitted :class:`FeaturePruner` as
-  bars, kept and dropped columns coloured apart, the threshold marked.
+  bars, kept and dropped columns coloured apart, the threshold marked;
+- :class:`ReportDisplay`: a pruner's ``report()`` as pruned / dense ratios.
 """
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FeatureScoreDisplay", "PruningCurveDisplay"]
+__all__ = ["FeatureScoreDisplay", "PruningCurveDisplay", "ReportDisplay"]
 
 
 def _axes(ax):
@@ -235,3 +236,85 @@ class FeatureScoreDisplay:
             threshold_label=label,
         )
         return display.plot(ax=ax, max_shown=max_shown)
+
+
+class ReportDisplay:
+    """What pruning bought, as bars: each ``report()`` column of the pruned model
+    over the dense one's (1 = unchanged), green where pruning helped (a smaller
+    cost, a score held or higher), red where it did not.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        A pruner's ``report()`` table (rows ``"dense"`` and ``"pruned"``).
+
+    name : str or None, default=None
+        Title of the plot.
+
+    Attributes
+    ----------
+    ratios_ : pandas.Series
+        Pruned over dense, per column (NaN columns left out).
+
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from skprune.plotting import ReportDisplay
+    >>> report = pd.DataFrame({"parameters": [100, 10], "score": [0.9, 0.88]},
+    ...                       index=["dense", "pruned"])
+    >>> display = ReportDisplay.from_report(report, name="demo")
+    >>> display.ratios_.round(3).to_dict()
+    {'parameters': 0.1, 'score': 0.978}
+    """
+
+    def __init__(self, report, name=None):
+        self.report = report
+        self.name = name
+
+    @classmethod
+    def from_report(cls, report, *, name=None, ax=None):
+        """Plot a ``report()`` table's pruned / dense ratios.
+
+        Parameters
+        ----------
+        report : pandas.DataFrame
+            A pruner's ``report()`` table.
+
+        name : str or None, default=None
+            Title of the plot.
+
+        ax : matplotlib Axes or None, default=None
+            Where to draw (a new figure if None).
+
+        Returns
+        -------
+        display : ReportDisplay
+        """
+        return cls(report, name).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the bars; returns ``self``."""
+        ax = _axes(ax)
+        ratios = (self.report.loc["pruned"] / self.report.loc["dense"]).dropna()
+        self.ratios_ = ratios
+        # green where pruning helped: smaller costs, a score held or higher
+        colors = [
+            "tab:green" if (r >= 1 if name == "score" else r <= 1) else "tab:red"
+            for name, r in ratios.items()
+        ]
+        bars = ax.barh(
+            list(ratios.index)[::-1], ratios.to_numpy()[::-1], color=colors[::-1]
+        )
+        ax.bar_label(bars, labels=[f"{r:.2f}x" for r in ratios.to_numpy()[::-1]])
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_xlabel("pruned / dense")
+        ax.set_xlim(0, max(1.2, float(ratios.max()) * 1.25))
+        if self.name:
+            ax.set_title(self.name)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self

@@ -17,14 +17,15 @@ def test_public_names_and_version():
     assert skprune.FeaturePruner.__module__.startswith("skprune.feature_pruning")
 
 
-def test_demo_prints_ranking_and_accuracies(capsys):
-    assert main(["demo"]) == 0
+def test_demo_shows_each_familys_report_and_writes_a_picture(capsys, tmp_path):
+    picture = tmp_path / "demo.png"
+    assert main(["demo", "--picture", str(picture)]) == 0
     out = capsys.readouterr().out
-    assert "worst perimeter" in out and "patient_id" in out
-    assert "kept" in out and "accuracy" in out
-    assert (
-        "WeightPruner (Optimal Brain Surgeon, 90% of weights zeroed): 5 weights" in out
-    )
+    for family in ("FeaturePruner", "WeightPrunerCV", "LayerPruner"):
+        assert f"== {family}" in out
+    assert out.count("parameters") >= 3 and "to_estimator()" in out
+    assert f"wrote {picture}" in out
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_layer_pruner_without_torch_names_the_extra():
