@@ -167,8 +167,9 @@ class WeightPrunerCV(WeightPruner):
         Folds run in parallel (joblib).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds ``method="random"``, and the repair's solver where it shuffles
-        (liblinear, saga, SGD) and the model's own ``random_state`` is None.
+        Seeds ``method="random"``, and the wrapped model and the repair's
+        solver where they shuffle (liblinear, saga, SGD) and the model's own
+        ``random_state`` is None, so that refits repeat.
 
     verbose : int, default=0
         A line per fold and for the choice (0: silent).
@@ -348,7 +349,8 @@ classes_, n_features_in_, feature_names_in_
             scorer = check_scoring(self.estimator, scoring=scoring)
         self._start = time.perf_counter()
         # the fit on all the data first: it warm-starts the folds' fits
-        problem = Problem(self.estimator, (X, y, step_params), classifier)
+        self._wrapped = self._seeded_estimator()
+        problem = Problem(self._wrapped, (X, y, step_params), classifier)
         start = (problem.final.coef_, problem.final.intercept_)
         self._dense_weights = as_2d(*start)  # for report()
         with blas_threads(problem.Z.shape[1]):
@@ -389,17 +391,18 @@ classes_, n_features_in_, feature_names_in_
         self._fold_head()
         # fitted state is arrays, lists and dicts (skops trusts only the class)
         del self._start, self._chosen_selection, self._chosen_steps, self._shrinkage
+        del self._wrapped
         return self
 
     def _selecting(self, multiplier):
         """The wrapped model with its shrinkage ``multiplier`` times stronger."""
         if multiplier == 1.0 or self._shrinkage.param is None:
-            return self.estimator
+            return self._wrapped
         value = self._shrinkage.selection_value(multiplier)
         param = self._shrinkage.param
         if isinstance(self.estimator, Pipeline):
             param = f"{self.estimator.steps[-1][0]}__{param}"
-        return clone(self.estimator).set_params(**{param: value})
+        return clone(self._wrapped).set_params(**{param: value})
 
     def _choose(self, folds, candidates, levels, rankings, reference):
         dense = np.array([fold[0] for fold in folds])

@@ -44,7 +44,7 @@ def fold_scores(
     test_params = _check_method_params(X, list(step_params.values())[-1], test)
     weight = test_params.get("sample_weight")
     kwargs = {} if weight is None else {"sample_weight": weight}
-    given = Problem(pruner.estimator, data, classifier, start)
+    given = Problem(pruner._wrapped, data, classifier, start)
     # the Pipeline's head transforms the test part once (it does not depend
     # on the last step's shrinkage); each candidate is scored as its last
     # step on it

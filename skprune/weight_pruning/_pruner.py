@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length, check_random_state, get_tags
 from sklearn.utils.metadata_routing import (
@@ -33,6 +33,7 @@ from skprune.weight_pruning._linear import (
     Problem,
     final_step,
     holdout,
+    own_params,
     passthroughs,
     readout_model,
     step_fit_params,
@@ -120,7 +121,9 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         Added to the Hessian's diagonal, relative to its mean (``"obs"``).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds ``method="random"`` and the validation split.
+        Seeds ``method="random"``, the validation split, and the wrapped model
+        where it shuffles (liblinear, saga, SGD) and its own ``random_state``
+        is None, so that refits repeat.
 
     verbose : int, default=0
         Print a line per pruning step (0: silent).
@@ -264,7 +267,8 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         self._start = time.perf_counter()
         rng = check_random_state(self.random_state)
         train, valid = self._split(X, y, step_params, rng)
-        problem = Problem(self.estimator, train, is_classifier(self.estimator))
+        classifier = is_classifier(self.estimator)
+        problem = Problem(self._seeded_estimator(), train, classifier)
         final = problem.final
         if not hasattr(final, "coef_"):
             raise TypeError(
@@ -293,6 +297,21 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             estimator=self.estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
+
+    def _seeded_estimator(self):
+        """The wrapped model, its last step seeded from ``random_state`` where
+        its own is None (liblinear, saga and SGD shuffle), so refits repeat."""
+        final = final_step(self.estimator)
+        if (
+            self.random_state is None
+            or own_params(final).get("random_state", 0) is not None
+        ):
+            return self.estimator
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        name = "random_state"
+        if isinstance(self.estimator, Pipeline):
+            name = f"{self.estimator.steps[-1][0]}__random_state"
+        return clone(self.estimator).set_params(**{name: seed})
 
     def _step_params(self, sample_weight, fit_params):
         routed = None

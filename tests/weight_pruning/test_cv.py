@@ -821,3 +821,15 @@ def test_swaps_with_a_single_kept_column():
     ).fit(X, y)
     assert pruner.support_.sum() == 1
     assert set(pruner.predict(X)) <= {"a", "b", "c"}
+
+
+def test_random_state_seeds_a_shuffling_model_so_refits_repeat():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(solver="saga", tol=1e-2))
+    fits = [
+        WeightPrunerCV(model, sparsity=0.8, cv=3, random_state=7).fit(X, y)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].best_params_ == fits[1].best_params_
+    assert model[-1].random_state is None  # the given model is never changed
