@@ -344,3 +344,200 @@ def test_feature_pruner_on_random_sparse_matrices(problem, criterion):
         warnings.simplefilter("ignore", UserWarning)
         again = FeaturePruner(criterion, threshold=None, max_features=0.5).fit(other, y)
     np.testing.assert_allclose(again.scores_, pruner.scores_, atol=1e-12)
+
+
+@st.composite
+def _awkward_sparse(draw):
+    """A random CSR/CSC matrix with what scipy allows but rarely sees: explicit
+    zeros, unsorted and duplicate indices, infinities; and a class target."""
+    import scipy.sparse as sp
+
+    n, p = draw(st.integers(2, 30)), draw(st.integers(1, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    m = int(rng.integers(0, n * p + 1))
+    rows, cols = rng.integers(0, n, m), rng.integers(0, p, m)  # duplicates
+    values = rng.normal(size=m)
+    values[rng.random(m) < 0.2] = 0.0  # explicit zeros
+    if draw(st.booleans()) and m:
+        values[rng.integers(0, m)] = draw(st.sampled_from([np.inf, -np.inf]))
+    matrix = sp.coo_matrix((values, (rows, cols)), shape=(n, p))
+    matrix = matrix.tocsr() if draw(st.booleans()) else matrix.tocsc()
+    matrix.has_canonical_format = False
+    if draw(st.booleans()):  # unsorted indices within each row / column
+        for start, stop in zip(matrix.indptr[:-1], matrix.indptr[1:], strict=True):
+            matrix.indices[start:stop] = matrix.indices[start:stop][::-1].copy()
+            matrix.data[start:stop] = matrix.data[start:stop][::-1].copy()
+        matrix.has_sorted_indices = False
+    return matrix, rng.integers(0, draw(st.integers(2, 3)), n)
+
+
+@given(_awkward_sparse())
+def test_feature_pruner_on_awkward_sparse_input(problem):
+    X, y = problem
+    pruner = FeaturePruner(threshold=None, max_features=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pruner.fit(X, y)
+        except ValueError as error:
+            assert "infinity in column" in str(error), error
+            assert np.isinf(X.data).any()
+            return
+    assert not np.isinf(X.data).any()
+    # how the matrix is stored does not matter: duplicates add up (as in
+    # X.toarray()), a stored zero is a zero, the order of indices is free
+    canonical = X.copy()
+    canonical.sum_duplicates()
+    canonical.eliminate_zeros()
+    again = FeaturePruner(threshold=None, max_features=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        again.fit(canonical, y)
+    np.testing.assert_allclose(pruner.scores_, again.scores_, atol=1e-9)
+    assert pruner.transform(X).shape == (X.shape[0], int(pruner.support_.sum()))
+
+
+_LOGISTIC_SPELLINGS = [
+    {},
+    {"solver": "liblinear"},
+    {"penalty": "l1", "solver": "liblinear"},
+    {"penalty": "l1", "solver": "saga"},
+    {"penalty": "l2", "solver": "saga"},
+    {"penalty": "elasticnet", "l1_ratio": 0.5, "solver": "saga"},
+    {"l1_ratio": 1.0, "solver": "liblinear"},
+    {"l1_ratio": 0.5, "solver": "saga"},
+    {"penalty": None},
+    {"C": np.inf},
+]
+
+
+@st.composite
+def _weighted_problems(draw):
+    """Numeric X, a class target, and sample weights that may hold zero blocks."""
+    n = draw(st.integers(12, 60))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = rng.normal(size=(n, draw(st.integers(1, 6))))
+    y = rng.integers(0, draw(st.integers(2, 3)), n)
+    weight = draw(
+        st.sampled_from(
+            [
+                None,
+                np.ones(n),
+                np.where(np.arange(n) < n // 2, 0.0, 1.0),  # a zero block
+                rng.integers(0, 3, n).astype(float),
+            ]
+        )
+    )
+    return X, y, weight
+
+
+@settings(max_examples=60)
+@given(
+    problem=_weighted_problems(),
+    spelling=st.sampled_from(_LOGISTIC_SPELLINGS),
+    structure=st.sampled_from(["unstructured", "feature"]),
+    swaps=st.booleans(),
+)
+def test_weight_pruner_cv_takes_every_logistic_spelling(
+    problem, spelling, structure, swaps
+):
+    from skprune import WeightPrunerCV
+
+    X, y, weight = problem
+    pruner = WeightPrunerCV(
+        LogisticRegression(**spelling),
+        sparsity=0.5,
+        structure=structure,
+        swaps=swaps,
+        strengths=3,
+        cv=2,
+        random_state=0,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pruner.fit(X, y, sample_weight=weight)
+    except ValueError as error:
+        message = str(error)
+        assert not any(words in message for words in _UNHELPFUL), message
+        assert any(
+            reason in message
+            for reason in (
+                "held-out row has sample_weight 0",
+                "cannot take an L1 penalty",
+                "populated class",
+                "only one class",
+                "contains only one class",
+                "needs samples of at least 2 classes",
+                "Sample weights must contain at least one non-zero number",
+                "does not support multiclass",  # the user's liblinear model
+            )
+        ), message
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        predicted = pruner.predict(X)
+        shipped = pruner.to_estimator().predict(X)
+    np.testing.assert_array_equal(predicted, shipped)
+    assert set(predicted) <= set(y)
+
+
+def _small_net(kind, torch):
+    nn = torch.nn
+    if kind == "conv":
+        return nn.Sequential(
+            nn.Unflatten(1, (1, 4, 4)),
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.Dropout(0.1),
+            nn.Conv2d(4, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.LazyLinear(3),
+        )
+    return nn.Sequential(
+        nn.Linear(16, 8),
+        nn.BatchNorm1d(8),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(8, 8),
+        nn.ReLU(),
+        nn.LazyLinear(3),
+    )
+
+
+@settings(max_examples=20)
+@given(
+    kind=st.sampled_from(["conv", "mlp"]),
+    epochs=st.integers(0, 2),
+    offset=st.sampled_from([0.0, 100.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_layer_pruner_on_barely_trained_nets_with_common_layers(
+    kind, epochs, offset, seed
+):
+    torch = pytest.importorskip("torch")
+    from skorch import NeuralNetClassifier
+
+    from skprune import LayerPruner
+
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(60, 16)) + offset).astype(np.float32)
+    y = rng.integers(0, 3, 60)
+    torch.manual_seed(seed)
+    net = NeuralNetClassifier(
+        _small_net(kind, torch),
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=max(epochs, 1),
+        lr=0.05,
+        train_split=None,
+        verbose=0,
+    )
+    pruner = LayerPruner(net, n_layers=1, fine_tune_epochs=epochs, random_state=0)
+    fitted = _fit_or_clear_error(pruner, X, y)
+    if fitted is None:
+        return
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (60, 3) and np.isfinite(proba).all()
+    assert set(fitted.predict(X)) <= {0, 1, 2}

@@ -43,12 +43,14 @@ def _check_reducible(model, n_features):
     """A clear error for fitted per-column state skprune does not know."""
     shape = np.shape(model.coef_)
     for name, value in vars(model).items():
-        if (
+        if (  # fitted real numbers along the input columns, not the weights
             isinstance(value, np.ndarray)
             and name.endswith("_")
-            and n_features in value.shape
+            and value.dtype.kind == "f"
+            and value.ndim >= 1
+            and value.shape[-1] == n_features
             and value.shape != shape
-            and name not in ("classes_", "intercept_", "feature_names_in_")
+            and name != "intercept_"
         ):
             raise ValueError(
                 f"{type(model).__name__} cannot be reduced to its kept columns: "

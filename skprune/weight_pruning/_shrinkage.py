@@ -83,6 +83,8 @@ class Shrinkage:
         name = model_kind(model)
         params = model.get_params()
         self.param = "C" if "C" in params else "alpha" if "alpha" in params else None
+        if self.param == "C" and not np.isfinite(float(params["C"])):
+            self.param = None  # C=inf: no penalty, and no scale to tune one on
         l1 = None if coupled else _L1.get(name, lambda m, n: None)(model, n_classes)
         l2 = _L2.get(name, lambda m, n: None)(model, n_classes)
         if penalty == "auto":
