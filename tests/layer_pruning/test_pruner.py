@@ -415,3 +415,18 @@ def test_skops_says_pickle_is_the_way(digits):
         sio.dumps(pruner)
     restored = pickle.loads(pickle.dumps(pruner))
     np.testing.assert_array_equal(restored.predict(X), pruner.predict(X))
+
+
+def test_half_the_blocks_removed_keeps_held_out_accuracy_within_001(digits):
+    from sklearn.model_selection import train_test_split
+
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=2
+    )
+    torch.manual_seed(2)
+    net = make_net(ResidualMLP).fit(X_train, y_train)
+    pruner = LayerPruner(net, n_layers=2, prefit=True, random_state=0)
+    pruner.fit(X_train, y_train)
+    assert len(pruner.removed_layers_) == 2  # of 4 blocks
+    assert pruner.score(X_test, y_test) >= net.score(X_test, y_test) - 0.01
