@@ -12,9 +12,9 @@ stops once :data:`_PATIENCE` strengths in a row score more than
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils import check_random_state
 
+from skprune.utils._compat import _check_method_params, _safe_indexing
 from skprune.weight_pruning._choice import NegLogLoss
 from skprune.weight_pruning._linear import Problem, with_weights
 from skprune.weight_pruning._repair import as_2d, repair_problem

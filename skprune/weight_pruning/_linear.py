@@ -16,14 +16,10 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import process_routing
-from sklearn.utils.validation import (
-    _check_method_params,
-    _num_samples,
-    has_fit_parameter,
-)
+from sklearn.utils.validation import has_fit_parameter
 
+from skprune.utils._compat import _check_method_params, _num_samples, _safe_indexing
 from skprune.weight_pruning._models import model_kind
 
 

@@ -14,12 +14,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_array,
     check_is_fitted,
     validate_data,
 )
 
+from skprune.utils._compat import _check_feature_names_in
 from skprune.utils._report import median_seconds, pickled_bytes, report_frame
 from skprune.weight_pruning._export import reduced_estimator
 from skprune.weight_pruning._gather import (

@@ -12,7 +12,6 @@ from sklearn.utils import check_consistent_length, check_random_state, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
 from sklearn.utils.multiclass import check_classification_targets
@@ -24,6 +23,7 @@ from skprune.utils._compat import (
     StrOptions,
     _check_y,
     _fit_context,
+    _routing_enabled,
 )
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._progress import progress_bar
