@@ -242,7 +242,7 @@ def evaluate(name, seed=0):
             label,
             pruner.net_.module_,
             ", ".join(pruner.removed_layers_),
-            f"{pruner.history_[-1]['score_before_healing']:.4f} (valid.)",
+            f"{pruner.history_[-1]['score_before_repair']:.4f} (valid.)",
             pruner.score(X_test, y_test),
             epochs,
         )

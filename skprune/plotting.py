@@ -28,18 +28,14 @@ def _axes(ax):
     return ax
 
 
-_X_COLUMNS = ("sparsity", "step")
-_Y_COLUMNS = (
-    "validation_score",
-    "score_after_healing",
-    "score_before_healing",
-    "train_score",
-)
 _LABELS = {
     "sparsity": "sparsity (fraction of units pruned)",
-    "step": "units removed",
+    "n_removed": "units removed",
+    "step": "step",
     "n_parameters": "parameters",
     "n_nonzero": "nonzero weights",
+    "score": "score after repair",
+    "score_before_repair": "score before repair",
 }
 
 
@@ -106,30 +102,23 @@ class PruningCurveDisplay:
     def from_history(cls, history, *, x=None, y=None, ax=None, name=None, **kwargs):
         """Plot a ``history_`` (list of dicts or DataFrame).
 
-        ``x`` defaults to ``"sparsity"`` (WeightPruner) or ``"step"``
-        (LayerPruner); ``y`` to the first of ``validation_score``,
-        ``score_after_healing``, ``score_before_healing``, ``train_score`` with a
-        finite value at every point after the first.
+        The keys every pruner's history shares: ``x`` defaults to
+        ``"sparsity"`` where the history has it (WeightPruner), else
+        ``"n_removed"``; ``y`` to ``"score"`` (after each step's repair).
         """
         frame = pd.DataFrame(history)
-        x = x or next((c for c in _X_COLUMNS if c in frame), None)
-        y = y or next(
-            (c for c in _Y_COLUMNS if c in frame and frame[c].iloc[1:].notna().all()),
-            None,
-        )
+        x = x or ("sparsity" if "sparsity" in frame else "n_removed")
+        y = y or "score"
         if x not in frame or y not in frame:
             raise ValueError(
                 f"history has no column to plot (x={x!r}, y={y!r}); it has "
                 f"{list(frame.columns)}."
             )
-        values = frame[y].to_numpy(dtype=float, copy=True)
-        if y == "score_after_healing":  # the unpruned net has no healed score
-            values[0] = frame["score_before_healing"].iloc[0]
         display = cls(
             x=frame[x],
-            y=values,
+            y=frame[y].to_numpy(dtype=float),
             x_label=_LABELS.get(x, x),
-            y_label=y.replace("_", " "),
+            y_label=_LABELS.get(y, y.replace("_", " ")),
             name=name,
         )
         return display.plot(ax=ax, **kwargs)

@@ -28,32 +28,35 @@ def test_pruning_curve_from_a_weight_pruner_with_validation():
         display.line_.get_ydata(), [r["validation_score"] for r in pruner.history_]
     )
     assert display.ax_.get_xlabel().startswith("sparsity")
-    assert display.ax_.get_ylabel() == "validation score"
+    assert display.ax_.get_ylabel() == "score after repair"
     assert display.ax_.get_legend().get_texts()[0].get_text() == "WeightPruner"
 
 
-def test_pruning_curve_from_history_falls_back_to_train_score_and_draws_on_ax():
+def test_pruning_curve_reads_the_shared_keys_and_draws_on_ax():
     import matplotlib.pyplot as plt
 
     history = pd.DataFrame(
         {
             "step": [0, 1, 2],
+            "n_removed": [0, 5, 9],
             "sparsity": [0.0, 0.5, 0.9],
-            "train_score": [0.9, 0.89, 0.8],
-            "validation_score": [np.nan] * 3,
+            "score_before_repair": [0.9, 0.8, 0.7],
+            "score": [0.9, 0.89, 0.8],
         }
     )
     _, ax = plt.subplots()
     display = PruningCurveDisplay.from_history(history, ax=ax, name="run")
     assert display.ax_ is ax
-    assert display.ax_.get_ylabel() == "train score"
     np.testing.assert_allclose(display.line_.get_xdata(), [0.0, 0.5, 0.9])
+    np.testing.assert_allclose(display.line_.get_ydata(), [0.9, 0.89, 0.8])
+    before = PruningCurveDisplay.from_history(history, y="score_before_repair")
+    assert before.ax_.get_ylabel() == "score before repair"
 
 
-def test_layer_history_uses_the_healed_score():
+def test_layer_history_is_plotted_against_units_removed():
     history = [
-        {"step": 0, "score_before_healing": 0.9, "score_after_healing": np.nan},
-        {"step": 1, "score_before_healing": 0.7, "score_after_healing": 0.88},
+        {"step": 0, "n_removed": 0, "score_before_repair": 0.9, "score": 0.9},
+        {"step": 1, "n_removed": 1, "score_before_repair": 0.7, "score": 0.88},
     ]
     display = PruningCurveDisplay.from_history(history)
     np.testing.assert_allclose(display.line_.get_ydata(), [0.9, 0.88])

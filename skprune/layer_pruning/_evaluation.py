@@ -4,8 +4,9 @@
 for a module, the net's own validation loss (what healing and ``"ablation"``
 minimise: smoother than accuracy, which a small validation set saturates), its
 score (accuracy for classifiers, R^2 for regressors) and the record of a pruning
-step that ``history_`` keeps: parameters, FLOPs, the scores before and after
-healing and the epochs spent.
+step that ``history_`` keeps: the keys every pruner's history shares (``step``,
+``n_removed``, ``score_before_repair``, ``score``, ``seconds``) and the layer
+family's (``removed``, ``n_parameters``, ``n_flops``, ``healing_epochs``).
 """
 
 import time
@@ -54,26 +55,25 @@ class Validation:
         score = self.score(module)
         return {
             "step": step,
+            "n_removed": step,  # one unit a step
+            "score_before_repair": score if step == 0 or not healed else before,
+            "score": score,
+            "seconds": time.perf_counter() - start,
             "removed": removed,
             "n_parameters": n_parameters(module),
             "n_flops": n_flops(module, self.calibration),
-            "score_before_healing": score if step == 0 else before,
-            "score_after_healing": score if healed else float("nan"),
             "healing_epochs": epochs,
-            "seconds": time.perf_counter() - start,
         }
 
 
 def step_summary(step, unit, record, epochs):
     """The line ``verbose=1`` prints for a step."""
     healing = (
-        f" -> {record['score_after_healing']:.4f} after {epochs} healing epochs"
-        if epochs
-        else ""
+        f" -> {record['score']:.4f} after {epochs} healing epochs" if epochs else ""
     )
     return (
         f"step {step}: removed {unit.name} ({unit.kind}), "
         f"{record['n_parameters']:,} parameters, validation score "
-        f"{record['score_before_healing']:.4f}{healing}; elapsed "
+        f"{record['score_before_repair']:.4f}{healing}; elapsed "
         f"{record['seconds']:.2f} s"
     )

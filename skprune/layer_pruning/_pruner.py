@@ -32,6 +32,7 @@ from skprune.layer_pruning._splice import make_self_contained, remove_unit
 from skprune.layer_pruning._units import find_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
+from skprune.utils._loop import beyond_tolerance
 from skprune.utils._progress import progress_bar
 from skprune.utils._report import median_seconds, report_frame
 from skprune.utils._validation import report
@@ -142,10 +143,12 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         ``(weight layer, BatchNorm)`` pairs folded into one before pruning.
 
     history_ : list of dict
-        One record per step (step 0 is the unpruned net, BatchNorm folded):
-        ``step``, ``removed``, ``n_parameters``, ``n_flops`` (multiply-accumulates
-        per sample), ``score_before_healing``, ``score_after_healing`` (NaN when
-        no healing followed that step), ``healing_epochs``, ``seconds``.
+        One record per step (step 0 is the unpruned net, BatchNorm folded),
+        with the keys every pruner's history shares: ``step``, ``n_removed``
+        (units removed so far), ``score_before_repair`` (the validation score
+        right after the removal), ``score`` (after healing, where it followed),
+        ``seconds``; and ``removed`` (the unit's name), ``n_parameters``,
+        ``n_flops`` (multiply-accumulates per sample), ``healing_epochs``.
 
     classes_ : ndarray
         Class labels, for classifiers.
@@ -313,9 +316,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         limit = len(units)
         if not self._budget:
             limit = units_to_remove(self.n_layers, units, self.tolerance)
-        self.layer_importances_ = self._importances(module, units)
+        self.layer_importances_ = self._score_units(module, units)
         self.removed_layers_ = []
-        self.history_ = [self._validation.record(0, None, float("nan"), start)]
+        self.history_ = [self._evaluate(0, None, float("nan"), start)]
         self._remove(units, limit, X_train, y_train, start)
         self._warn_if_over_budget()
         make_self_contained(self.net_)
@@ -327,27 +330,25 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         (heal), evaluate, repeat."""
         module = self.net_.module_
         validation = self._validation
-        baseline = self.history_[0]["score_before_healing"]
+        baseline = self.history_[0]["score"]
         importances = self.layer_importances_
         for step in range(1, limit + 1):
             if step > 1:  # score
                 units = self._candidates(module)
                 if not units:
                     break
-                importances = self._importances(module, units)
+                importances = self._score_units(module, units)
             unit = self._choose(module, units, importances)
             if unit is None:
                 break
             saved = copy.deepcopy(module)
-            remove_unit(module, unit, validation.calibration)  # remove
-            reset_optimizer(self.net_)
+            self._remove_units(module, unit)
             before = validation.score(module)
             done = step == limit or (self._budget and self._budget.met(module))
             healed = self.tolerance is not None or done
-            epochs = self._heal(X_train, y_train) if healed else 0  # repair
-            record = validation.record(step, unit.name, before, start, healed, epochs)
-            score = record["score_after_healing" if healed else "score_before_healing"]
-            if self.tolerance is not None and baseline - score > self.tolerance:
+            epochs = self._repair(X_train, y_train) if healed else 0
+            record = self._evaluate(step, unit.name, before, start, healed, epochs)
+            if beyond_tolerance(baseline, record["score"], self.tolerance):
                 self.net_.module_ = module = saved  # evaluate: over the tolerance
                 reset_optimizer(self.net_)
                 break
@@ -365,7 +366,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             bridges=self.splice == "auto",
         )
 
-    def _importances(self, module, units):
+    def _score_units(self, module, units):
         with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
             scores = score_units(
                 self.importance,
@@ -388,7 +389,17 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             return self._budget.choose(module, units, importances)
         return min(units, key=lambda u: importances[u.name])
 
-    def _heal(self, X_train, y_train):
+    def _remove_units(self, module, unit):
+        """Remove ``unit`` from ``module`` in place (spliced, or identity)."""
+        remove_unit(module, unit, self._validation.calibration)
+        reset_optimizer(self.net_)
+
+    def _evaluate(self, step, removed, before, start, healed=False, epochs=0):
+        """The ``history_`` record of the net after step ``step``."""
+        return self._validation.record(step, removed, before, start, healed, epochs)
+
+    def _repair(self, X_train, y_train):
+        """Heal the net by fine-tuning (see ``_healing.heal``)."""
         validation = self._validation
         return heal(
             self,

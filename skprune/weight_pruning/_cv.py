@@ -230,7 +230,7 @@ classes_, n_features_in_, feature_names_in_
         **{
             key: value
             for key, value in WeightPruner._parameter_constraints.items()
-            if key not in ("refit", "validation_fraction")
+            if key not in ("refit", "validation_fraction", "prefit")
         },
         "sparsity": [Interval(Real, 0, 1, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -242,9 +242,10 @@ classes_, n_features_in_, feature_names_in_
         "n_jobs": [Integral, None],
     }
 
-    # fixed for the CV: always repaired, folds instead of a split
+    # fixed for the CV: always fitted and repaired, folds instead of a split
     refit = True
     validation_fraction = None
+    prefit = False
 
     def __init__(
         self,
@@ -449,7 +450,7 @@ classes_, n_features_in_, feature_names_in_
     def _outer_steps(self):
         return 1  # the steps run inside _path, in the folds as in the final fit
 
-    def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
+    def _score_units(self, problem, coef, intercept, alive, n_target, n_units, rng):
         """The final fit's path, on the chosen schedule."""
         return self._ranked_path(
             problem, coef, intercept, alive, n_target, n_units, rng, self._chosen_steps
@@ -476,7 +477,9 @@ classes_, n_features_in_, feature_names_in_
                     problem.final, problem, last.coef, last.intercept, last.alive
                 )
                 alive = last.alive
-            path = super()._path(problem, coef, intercept, alive, target, n_units, rng)
+            path = super()._score_units(
+                problem, coef, intercept, alive, target, n_units, rng
+            )
             levels.extend(path if not levels else path[1:])
         return levels
 
@@ -491,8 +494,8 @@ classes_, n_features_in_, feature_names_in_
     def _repair_model(self, problem):
         return self._shrinkage.model(problem.final, self._chosen[1])
 
-    def _repaired(self, problem, level):
-        coef, intercept, alive = super()._repaired(problem, level)  # and swaps
+    def _repair(self, problem, level):
+        coef, intercept, alive = super()._repair(problem, level)  # and swaps
         # an L1 repair may zero kept weights: they no longer count as kept
         used = coef != 0
         if alive.shape != coef.shape:  # whole columns

@@ -82,7 +82,8 @@ class Problem:
     """The dense model fitted on the training data, and what pruning needs of it.
 
     A Pipeline is fitted step by step (as ``Pipeline.fit`` does) so that the last
-    step's input ``Z`` is computed once. ``start``, the ``(coef_, intercept_)``
+    step's input ``Z`` is computed once; with ``prefit``, a copy of the fitted
+    model is used as it is. ``start``, the ``(coef_, intercept_)``
     of a fit on similar data, warm-starts the model where it can be. ``train`` is
     ``(X, y, step_params)``, with
     ``step_params`` the fit parameters of every step by name (see
@@ -90,9 +91,9 @@ class Problem:
     Hessian and the column scales.
     """
 
-    def __init__(self, estimator, train, classifier, start=None):
+    def __init__(self, estimator, train, classifier, start=None, prefit=False):
         self.X, y, step_params = train
-        self.model = clone(estimator)
+        self.model = copy.deepcopy(estimator) if prefit else clone(estimator)
         steps = (
             self.model.steps
             if isinstance(self.model, Pipeline)
@@ -102,13 +103,17 @@ class Problem:
         for name, step in steps[:-1]:
             if step is None or step == "passthrough":
                 continue
-            Z = step.fit_transform(Z, y, **step_params.get(name, {}))
+            if prefit:
+                Z = step.transform(Z)
+            else:
+                Z = step.fit_transform(Z, y, **step_params.get(name, {}))
         last_name, final = steps[-1]
         final_params = step_params.get(last_name, {})
         if start is not None and "warm_start" in final.get_params():
             final.set_params(warm_start=True)  # from a fit on similar data
             final.coef_, final.intercept_ = (np.copy(a) for a in start)
-        final.fit(Z, y, **final_params)
+        if not prefit:
+            final.fit(Z, y, **final_params)
         self.sample_weight = final_params.get("sample_weight")
         if self.sample_weight is not None:
             self.sample_weight = np.asarray(self.sample_weight, dtype=np.float64)

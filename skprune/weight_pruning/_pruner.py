@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length, check_random_state, get_tags
 from sklearn.utils.metadata_routing import (
@@ -15,7 +16,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skprune.utils._compat import (
     HasMethods,
@@ -26,6 +27,7 @@ from skprune.utils._compat import (
     _routing_enabled,
 )
 from skprune.utils._doc_link import DocLinkMixin
+from skprune.utils._loop import beyond_tolerance
 from skprune.utils._progress import progress_bar
 from skprune.utils._threads import blas_threads
 from skprune.utils._validation import report
@@ -120,6 +122,12 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
     damping : float, default=1e-3
         Added to the Hessian's diagonal, relative to its mean (``"obs"``).
 
+    prefit : bool, default=False
+        Prune ``estimator`` as it is fitted (a deep copy; never refitted
+        dense) instead of fitting a clone. ``fit``'s data then scores the
+        units and repairs the survivors; it must be the data the model's
+        Pipeline steps expect. Cannot be combined with ``tolerance``.
+
     random_state : int, RandomState instance or None, default=None
         Seeds ``method="random"``, the validation split, and the wrapped model
         where it shuffles (liblinear, saga, SGD) and its own ``random_state``
@@ -153,9 +161,13 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         increase OBS predicts (NaN for the other methods).
 
     history_ : list of dict
-        One record per pruning step (step 0 is the dense model): ``step``,
+        One record per pruning step (step 0 is the dense model), with the keys
+        every pruner's history shares: ``step``, ``n_removed`` (units removed so
+        far), ``score_before_repair`` (the path's weights as the OBS update left
+        them), ``score`` (after the repair: held-out with ``tolerance``, else
+        on the training data), ``seconds`` since the start of ``fit``; and
         ``sparsity``, ``n_nonzero``, ``train_score``, ``validation_score`` (NaN
-        without ``tolerance``), ``seconds`` since the start of ``fit``.
+        without ``tolerance``).
 
     n_swaps_ : int
         Columns exchanged by ``swaps`` in the last repair (0: none).
@@ -198,6 +210,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "block_fraction": [Interval(Real, 0, 1, closed="right")],
         "damping": [Interval(Real, 0, None, closed="left")],
+        "prefit": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -216,6 +229,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         validation_fraction=0.1,
         block_fraction=0.02,
         damping=1e-3,
+        prefit=False,
         random_state=None,
         verbose=0,
     ):
@@ -230,6 +244,7 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         self.validation_fraction = validation_fraction
         self.block_fraction = block_fraction
         self.damping = damping
+        self.prefit = prefit
         self.random_state = random_state
         self.verbose = verbose
 
@@ -268,7 +283,10 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         rng = check_random_state(self.random_state)
         train, valid = self._split(X, y, step_params, rng)
         classifier = is_classifier(self.estimator)
-        problem = Problem(self._seeded_estimator(), train, classifier)
+        if self.prefit:
+            self._check_prefit()
+        estimator = self.estimator if self.prefit else self._seeded_estimator()
+        problem = Problem(estimator, train, classifier, prefit=self.prefit)
         final = problem.final
         if not hasattr(final, "coef_"):
             raise TypeError(
@@ -297,6 +315,20 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             estimator=self.estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
+
+    def _check_prefit(self):
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError as error:
+            raise ValueError(
+                "prefit=True needs a fitted estimator: call estimator.fit first, "
+                "or use prefit=False."
+            ) from error
+        if self.tolerance is not None:
+            raise ValueError(
+                "prefit=True cannot hold rows out for tolerance: the model was "
+                "fitted on all of them. Use prefit=False with a tolerance."
+            )
 
     def _seeded_estimator(self):
         """The wrapped model, its last step seeded from ``random_state`` where
@@ -379,9 +411,9 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
         )
         self._install(problem, coef, intercept, alive)
-        self.history_ = [self._record(0, problem, valid)]
+        self.history_ = [self._evaluate(0, problem, valid)]
         tolerance = self._tolerance()[0]
-        baseline = self._checked(self.history_[0])
+        baseline = self.history_[0]["score"]
         final_sparsity = self._final_sparsity(n_units)
         n_steps = self._outer_steps()
         targets = [
@@ -389,7 +421,9 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         ]
         for step, n_target in enumerate(targets, start=1):
             # score and remove: the saliency path down to n_target pruned units
-            path = self._path(problem, coef, intercept, alive, n_target, n_units, rng)
+            path = self._score_units(
+                problem, coef, intercept, alive, n_target, n_units, rng
+            )
             self.path_ = [
                 {
                     "sparsity": lv.n_pruned / n_units,
@@ -400,18 +434,17 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             # repair: the last level, or (one step under a tolerance) the sparsest
             # level within it, found by bisection
             if tolerance is not None and n_steps == 1:
-                weights = self._bisect(problem, path, valid, baseline, tolerance)
+                weights, level = self._bisect(problem, path, valid, baseline, tolerance)
             else:
-                weights = self._repaired(problem, path[-1])
+                level = path[-1]
+                weights = self._repair(problem, level)
+            before = self._remove_units(problem, level, valid)
             previous = (coef, intercept, alive)
             coef, intercept, alive = weights
             self._install(problem, coef, intercept, alive)
-            record = self._record(step, problem, valid)  # evaluate
-            if (  # beyond the tolerance: undo the step and stop
-                tolerance is not None
-                and n_steps > 1
-                and baseline - self._checked(record) > tolerance
-            ):
+            record = self._evaluate(step, problem, valid, before)
+            if n_steps > 1 and beyond_tolerance(baseline, record["score"], tolerance):
+                # undo the step and stop
                 coef, intercept, alive = previous
                 self._install(problem, coef, intercept, alive)
                 break
@@ -446,13 +479,14 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 level=2,
             )
 
-    @staticmethod
-    def _checked(record):
-        """The score the tolerance is checked on: held-out if any, else training."""
-        held_out = record["validation_score"]
-        return record["train_score"] if np.isnan(held_out) else held_out
+    def _remove_units(self, problem, level, valid):
+        """Install a level of the path (its units removed, the survivors as the
+        OBS update left them); returns its score before the repair."""
+        self._install(problem, level.coef, level.intercept, level.alive)
+        return self._evaluate(-1, problem, valid)["score"]
 
-    def _path(self, problem, coef, intercept, alive, n_target, n_units, rng):
+    def _score_units(self, problem, coef, intercept, alive, n_target, n_units, rng):
+        """The saliency path: units removed in order of importance, in blocks."""
         return pruning_path(
             self.method,
             problem,
@@ -467,7 +501,8 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             lambda n_blocks: progress_bar(self, n_blocks, "OBS blocks"),
         )
 
-    def _repaired(self, problem, level):
+    def _repair(self, problem, level):
+        """Refit the survivors of ``level`` (and swap columns, where asked)."""
         if not self.refit:
             return level.coef, level.intercept, level.alive
         model, alive = self._repair_model(problem), level.alive
@@ -497,30 +532,39 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
 
         def within(weights):
             self._install(problem, *weights)
-            record = self._record(-1, problem, valid)
-            return baseline - self._checked(record) <= tolerance
+            score = self._evaluate(-1, problem, valid)["score"]
+            return not beyond_tolerance(baseline, score, tolerance)
 
         def compensated(index):
             level = path[index]
             if self.method == "obs" or not self.refit:
                 return within((level.coef, level.intercept, level.alive))
-            return within(self._repaired(problem, level))
+            return within(self._repair(problem, level))
 
         index = last_true(compensated, len(path))
-        weights = self._repaired(problem, path[index])
+        weights = self._repair(problem, path[index])
         if index == 0 or not self.refit or within(weights):
-            return weights
-        index = last_true(lambda i: within(self._repaired(problem, path[i])), index)
-        return self._repaired(problem, path[index])
+            return weights, path[index]
+        index = last_true(lambda i: within(self._repair(problem, path[i])), index)
+        return self._repair(problem, path[index]), path[index]
 
-    def _record(self, step, problem, valid):
+    def _evaluate(self, step, problem, valid, before=None):
+        """The ``history_`` record of the installed weights: ``score`` is the
+        held-out score with a validation split, else the training score."""
+        train = self._compact_score(problem)
+        validation = np.nan if valid is None else self._score(*valid)
+        score = train if np.isnan(validation) else validation
+        removed = self.mask_ if self.structure == "unstructured" else self.support_
         return {
             "step": step,
+            "n_removed": int((~removed).sum()),
+            "score_before_repair": score if before is None else before,
+            "score": score,
+            "seconds": time.perf_counter() - self._start,
             "sparsity": self.sparsity_,
             "n_nonzero": int(self.mask_.sum()),
-            "train_score": self._compact_score(problem),
-            "validation_score": np.nan if valid is None else self._score(*valid),
-            "seconds": time.perf_counter() - self._start,
+            "train_score": train,
+            "validation_score": validation,
         }
 
     def __sklearn_tags__(self):

@@ -185,7 +185,7 @@ def test_patience_stops_healing_and_keeps_the_best_epoch(trained_mlp, digits):
     ).fit(*digits)
     record = pruner.history_[-1]
     assert 1 <= record["healing_epochs"] < 20
-    assert record["score_after_healing"] >= record["score_before_healing"]
+    assert record["score"] >= record["score_before_repair"]
     fixed = LayerPruner(
         trained_mlp,
         n_layers=1,

@@ -41,7 +41,7 @@ def test_removes_blocks_keeps_accuracy_and_shrinks_the_module(
     assert pruner.score(X, y) > unpruned - 0.03
     assert [r["step"] for r in pruner.history_] == [0, 1, 2]
     assert pruner.history_[-1]["n_parameters"] < pruner.history_[0]["n_parameters"]
-    assert np.isfinite(pruner.history_[-1]["score_after_healing"])
+    assert np.isfinite(pruner.history_[-1]["score"])
     np.testing.assert_array_equal(pruner.classes_, np.arange(10))
 
 
@@ -154,8 +154,8 @@ def test_tolerance_keeps_the_score_within_it(digits, trained_residual):
     pruner = LayerPruner(
         trained_residual, n_layers=1.0, tolerance=0.01, prefit=True, random_state=0
     ).fit(*digits)
-    baseline = pruner.history_[0]["score_before_healing"]
-    assert all(baseline - r["score_after_healing"] <= 0.01 for r in pruner.history_[1:])
+    baseline = pruner.history_[0]["score"]
+    assert all(baseline - r["score"] <= 0.01 for r in pruner.history_[1:])
     assert len(pruner.removed_layers_) == len(pruner.history_) - 1
 
 

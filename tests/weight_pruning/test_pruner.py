@@ -519,3 +519,21 @@ def test_frames_are_predicted_and_scored_without_feature_name_warnings():
             np.testing.assert_allclose(
                 model.score(X, y), np.mean(model.predict(X) == y)
             )
+
+
+def test_prefit_prunes_the_fitted_model_without_refitting_it_dense():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.3)).fit(X, y)
+    coef = model[-1].coef_.copy()
+    pruner = WeightPruner(model, sparsity=0.8, prefit=True).fit(X, y)
+    np.testing.assert_array_equal(model[-1].coef_, coef)  # never changed
+    assert pruner.estimator_[0] is not model[0]
+    # the dense row of the history is the given model's own score
+    assert pruner.history_[0]["score"] == pytest.approx(model.score(X, y))
+    refit = WeightPruner(make_pipeline(StandardScaler(), LogisticRegression(C=0.3)))
+    refit.set_params(sparsity=0.8).fit(X, y)
+    np.testing.assert_allclose(pruner.coef_, refit.coef_, atol=1e-6)
+    with pytest.raises(ValueError, match="needs a fitted estimator"):
+        WeightPruner(LogisticRegression(), prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match="cannot hold rows out"):
+        WeightPruner(model, prefit=True, tolerance=0.01).fit(X, y)
