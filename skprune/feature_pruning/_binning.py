@@ -22,10 +22,10 @@ binned table.
 
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 import pandas as pd
-from numba import njit, prange
+
+from skprune.utils._jit import njit, prange
 
 EDGE_SAMPLE = 65_536
 
@@ -298,6 +298,12 @@ def find_levels(X, n_bins, weights=None):
     return Levels(plan, block, codes)
 
 
+def _numba():
+    import numba
+
+    return numba
+
+
 # up to this many numeric cells are counted in numpy: compiling the parallel
 # kernels takes seconds, which a first small fit should not wait for
 COMPILED_FROM_CELLS = 1 << 20
@@ -419,7 +425,7 @@ def count_tables(levels, y, n_classes, weights):
                 block.T, plan.edges, y, weights, n_classes
             )
         else:
-            n_chunks = max(1, numba.get_num_threads())
+            n_chunks = max(1, _numba().get_num_threads())
             chunks, inf_column = _count_by_rows(
                 np.ascontiguousarray(block), plan.edges, y, weights, n_classes, n_chunks
             )

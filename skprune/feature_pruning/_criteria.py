@@ -17,8 +17,9 @@ levels. :func:`g_test` gives the p-value of the same dependence.
 import math
 
 import numpy as np
-from numba import njit
 from scipy.special import chdtrc, fdtrc, gammaln
+
+from skprune.utils._jit import njit
 
 __all__ = [
     "CRITERIA",

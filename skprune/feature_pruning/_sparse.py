@@ -18,7 +18,6 @@ G-test as the dense path), since a vocabulary has tens of thousands of columns.
 import math
 
 import numpy as np
-from numba import njit, prange
 from scipy.special import chdtrc
 
 from skprune.feature_pruning._criteria import (
@@ -27,6 +26,7 @@ from skprune.feature_pruning._criteria import (
     batch_variance_scores,
     g_test,
 )
+from skprune.utils._jit import njit, prange
 
 _ROWS_PER_LEVEL = 5
 # up to this many tables are scored one by one in numpy: compiling the batched

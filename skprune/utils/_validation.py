@@ -5,7 +5,6 @@ import re
 import warnings
 from contextlib import contextmanager
 
-import numba
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_consistent_length, column_or_1d
@@ -93,6 +92,8 @@ def resolve_count(max_features, n_features, name="max_features"):
 @contextmanager
 def numba_threads(n_jobs):
     """Run compiled kernels on ``n_jobs`` threads (None or -1: every core)."""
+    import numba  # with the first fit, not with skprune
+
     previous = numba.get_num_threads()
     if n_jobs is None or n_jobs == -1:
         wanted = numba.config.NUMBA_NUM_THREADS

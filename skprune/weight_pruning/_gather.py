@@ -10,8 +10,8 @@ CSR rows the pass reads each stored value once, rows in parallel.
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit, prange
 
+from skprune.utils._jit import njit, prange
 from skprune.weight_pruning._linear import affine_steps
 
 

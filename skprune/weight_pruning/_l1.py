@@ -16,7 +16,8 @@ where ``A`` holds the kept columns and, with an intercept, a constant column
 """
 
 import numpy as np
-from numba import njit
+
+from skprune.utils._jit import njit
 
 
 @njit(cache=True)
