@@ -407,7 +407,7 @@ class FeaturePruner(DocLinkMixin, SparseDaskInputMixin, SelectorMixin, BaseEstim
         report(self, summary, level=report_level)
         if self.verbose < 2:
             return self
-        names = self._input_features()  # 86,357 names of a vocabulary: only if shown
+        names = self._input_features()  # a vocabulary's names: only if shown
         for rank, j in enumerate(order, start=1):
             report(
                 self,

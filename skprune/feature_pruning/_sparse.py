@@ -4,8 +4,7 @@ A column's implicit (and explicit) zeros are one level; its nonzero values get a
 most one level per 5 nonzeros (and at most ``n_bins - 1``): a level each when there
 are that few distinct values (counts, indicator columns), else quantile bins of the
 nonzero values (TF-IDF weights). A rare word is thus present or absent, not a level
-per row (on 86,357 TF-IDF columns of tweets, where 77,147 columns have at most 3
-nonzeros, this lifted the downstream AUC at 2,000 columns from 0.9161 to 0.9190).
+per row, which a vocabulary's many rare words would otherwise turn into noise.
 NaN is a level of its own. The counts come from compiled passes over the
 stored entries of the CSR or CSC matrix itself - time proportional to the
 nonzeros, no copy but the values of the few columns that are binned: the zero
@@ -42,8 +41,8 @@ class SparseTables:
     (p, k)), and of their NaNs where there are any (``missing``); the zero level is
     the class ``totals`` minus both. Only the ``binned`` columns - those with
     enough nonzeros for more than one level - keep their level ``edges`` (q, m) and
-    per-level counts ``levels`` (q, m, k). On 86,357 TF-IDF columns of tweets, 3,362
-    are binned: a padded (p, n_bins + 1, k) array would be 5x larger.
+    per-level counts ``levels`` (q, m, k): in a vocabulary few columns are
+    binned, and a padded (p, n_bins + 1, k) array would be several times larger.
     """
 
     def __init__(self, nonzero, missing, totals, binned, edges, levels):
@@ -279,8 +278,8 @@ def batch_scores(tables, criterion):
     as :func:`adjusted_gain` and :func:`g_test` give them one by one.
 
     Columns with the same table share one computation: in a vocabulary most words
-    occur once or twice, and 86,357 TF-IDF columns of tweets hold 3,693 distinct
-    tables.
+    occur once or twice, so tens of thousands of columns hold a few thousand
+    distinct tables.
     """
     tables = np.ascontiguousarray(tables, dtype=np.float64)
     first, inverse = _distinct_rows(tables.reshape(tables.shape[0], -1))

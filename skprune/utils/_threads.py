@@ -3,10 +3,9 @@
 Pruning a model of a few hundred columns runs thousands of small BLAS calls (the
 Hessian, the OBS downdates, the repairs' refits). Split over threads, each call
 waits for the pool to wake up, and numpy's and scipy's separate OpenBLAS pools
-wait on each other's spinning threads; on this project's 2-core machine that cost
-a ``WeightPruner`` fit on 333 x 130 inputs 0.11 s against 0.02 s on one thread
-(``bench/bench_weight_pruning_overhead.py``). Wider inputs keep every thread:
-their d x d inverse is 1.5-2x faster on two.
+wait on each other's spinning threads, so a narrow model's fit is several times
+slower than on one thread (``bench/bench_weight_pruning_overhead.py``). Wider
+inputs keep every thread: their d x d inverse gains from them.
 """
 
 import contextlib

@@ -104,8 +104,7 @@ class WeightPrunerCV(WeightPruner):
         1/100 to 100 times the model's own value. In each fold every penalty
         runs them from the strongest shrinkage to the weakest and stops once
         two in a row score more than 2% below its best so far (those left
-        score NaN in ``cv_results_``): the weakest L1 refits are the slowest
-        (grants, k = 10%: the CV 24% faster, the same choice).
+        score NaN in ``cv_results_``): the weakest L1 refits are the slowest.
 
     selection_strengths : "auto" or array-like of float, default="auto"
         How many times stronger than the model's own the shrinkage is of the
@@ -140,11 +139,9 @@ class WeightPrunerCV(WeightPruner):
         :class:`WeightPruner`'s ``n_steps``); the repair strengths are tried on
         the last. A later step inverts the Hessian of the columns left only.
         ``"auto"``: one step, and with fewer than 2.5 rows per column also a
-        halving schedule (each step prunes half the columns left, 6 steps from
-        752 to 15) beside it, kept only where its paired fold gain exceeds one
-        standard error (``cv_results_["param_n_steps"]``; tissue, 189 x 500,
-        at 2% of the columns: accuracy 0.944 -> 0.985 over 6 splits, for 2-2.6x
-        the CV time of the small tables).
+        halving schedule (each step prunes half the columns left) beside it,
+        kept only where its paired fold gain exceeds one standard error
+        (``cv_results_["param_n_steps"]``); it costs about twice the CV time.
 
     swaps : "auto" or bool, default="auto"
         After the final fit's repair, exchange kept columns for dropped ones
@@ -153,12 +150,10 @@ class WeightPrunerCV(WeightPruner):
         least ``w**2 h / 2`` for the dropped ones of most ``g**2 / (2 h)``,
         then the best single exchange, each repaired). LogisticRegression
         with whole columns as units (two classes, or ``structure="feature"``).
-        ``"auto"``: when at most 8 columns are kept (at 2-7 kept columns, 7
-        cells of 4 real tables, 6 splits: ROC AUC +0.002 to +0.035 in all,
-        accuracy up in 6; at 10-18 columns, 4 cells, AUC -0.016 to 0 and
-        accuracy -0.025 to +0.009: it then fits the training rows); True: at
-        any number; False: never. The
-        folds are not swapped: the CV's scores are those of the path.
+        ``"auto"``: when at most 8 columns are kept (with more, the search
+        fits the training rows rather than the table); True: at any number;
+        False: never. The folds are not swapped: the CV's scores are those of
+        the path. ``docs/benchmarks.md`` has the measurements.
 
     method, structure, block_fraction, damping
         As in :class:`WeightPruner`.

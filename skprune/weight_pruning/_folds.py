@@ -21,7 +21,7 @@ from skprune.weight_pruning._repair import as_2d, repair_problem
 
 # a chain of repair strengths stops in a fold once this many in a row score
 # more than _MARGIN (relative) below its best so far: past the best, the weak
-# L1 refits on grants were the slowest fits of the CV
+# L1 refits are the slowest fits of the CV
 _PATIENCE = 2
 _MARGIN = 0.02
 
@@ -114,8 +114,8 @@ def _score_levels(pruner, problem, levels, candidates, score, scores, nonzero, s
             start = repair_problem(model, problem, *start, level.alive)
             nonzero[i, j] = np.count_nonzero(start[0])
             # a repair that zeroes every weight leaves the intercept-only
-            # model, not a pruned one: no candidate (on hepatic at 7
-            # columns its fold log-loss won a split, and its ROC AUC is 0.5)
+            # model, not a pruned one: no candidate (its fold log-loss can
+            # win on a near-chance table, at a ROC AUC of 0.5)
             if nonzero[i, j] > 0:
                 scores[i, j] = score(problem.final, *start)
             fell = scores[i, j] < best - _MARGIN * abs(best)

@@ -111,7 +111,7 @@ def hessian_diagonals(model, Z, coef, intercept, y_codes, sample_weight):
 
 
 # fewer rows (of nonzero curvature) than this fraction of the weights: the inverse
-# through the rows' n x n system (Woodbury), 5-11x faster at 140-252 x 753
+# through the rows' n x n system (Woodbury), the smaller one
 _LOW_RANK_ROWS = 0.6
 
 
@@ -148,9 +148,8 @@ def _penalty(mean_diag, l2, damping, n_weights, fit_intercept):
 
 # symmetric positive definite matrices up to this width are inverted through their
 # Cholesky factor on one thread (LAPACK potrf + potri: half the work of numpy's LU
-# inverse): 2.2x faster at 686 square than the LU inverse on one thread, and at
-# 1,499 (0.13-0.15 s) faster than numpy's on two (0.16-0.20 s). Wider ones take
-# numpy's threaded LU inverse.
+# inverse, faster even than the LU on two threads at this width). Wider ones
+# take numpy's threaded LU inverse.
 _CHOLESKY_WIDTH = 2048
 
 

@@ -34,8 +34,8 @@ def _param_names(cls):
 
 def own_params(model):
     """``model.get_params(deep=False)``, the parameter names read once per class:
-    scikit-learn's reads the constructor's signature at every call (0.25 ms),
-    and the CV's repairs and Hessians ask hundreds of times.
+    scikit-learn's reads the constructor's signature at every call, and the
+    CV's repairs and Hessians ask hundreds of times.
 
     Examples
     --------
@@ -138,7 +138,7 @@ class Problem:
     def columns_of(self, columns):
         """``Z[:, columns]``, kept from the last call: every repair candidate of
         a level (each penalty and strength of a CV) refits on the same columns,
-        and on grants the copies took 0.5 of a 15 s CV."""
+        and copying them each time is a large part of a wide table's CV."""
         key = np.asarray(columns).tobytes()
         if getattr(self, "_columns_key", None) != key:
             self._columns, self._columns_key = self.Z[:, columns], key
@@ -284,8 +284,8 @@ def read_out(readout, passthrough, method, scores, *args):
     """``readout.method(scores, *args)``, its decision functions passed through.
 
     The scores were validated once already; scikit-learn's second validation
-    of them (about 0.1 ms) costs as much as a predict over 300,000 sparse
-    nonzeros. Were another thread to restore the method first, the readout's
+    of them costs as much as a predict over a large sparse matrix. Were
+    another thread to restore the method first, the readout's
     own decision function gives the same result.
     """
     for name, ravel in passthrough.items():

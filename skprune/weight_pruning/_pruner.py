@@ -98,10 +98,10 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         repaired model's penalised training loss falls beyond abess's
         splicing threshold (best-subset splicing; LogisticRegression with
         whole columns as units). ``"auto"``: when at most 8 columns are kept;
-        True: at any number. Off by default here: at the model's own penalty
-        an earlier search moved ROC AUC by -0.029 to +0.080 across 9
-        real-table cells of 2-15 kept columns (7 up); :class:`WeightPrunerCV`
-        swaps by default (the user guide has the measurements).
+        True: at any number. Off by default here: at the model's own
+        penalty, without the CV's tuned repair, it helps on some tables and
+        hurts on others; :class:`WeightPrunerCV` swaps by default (the user
+        guide has the measurements).
 
     tolerance : float or None, default=None
         Largest allowed drop of the validation score (the wrapped model's

@@ -29,8 +29,7 @@ from skprune.weight_pruning._models import logistic_penalty, model_kind
 _WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
 # an L2 LogisticRegression refitted on at most this many weights takes Newton
 # steps (a Cholesky of their Hessian each) instead of L-BFGS: the same optimum in a
-# handful of passes over the rows, not a hundred (a 10-strength chain on 4,586 x
-# 149: 0.30 s against 1.11 s)
+# handful of passes over the rows, not a hundred
 _NEWTON_WEIGHTS = 500
 
 
@@ -51,8 +50,8 @@ def newton_logistic(Z, target, sample_weight, coef, intercept, l2, fit_intercept
     Newton system is singular.
 
     The repair of a binary L2 model on a few hundred kept columns, without the
-    clone, parameter and input checks of a scikit-learn fit (1-2 ms each, the
-    most of a repair on a small table).
+    clone, parameter and input checks of a scikit-learn fit (the most of a
+    repair on a small table).
 
     Examples
     --------
@@ -111,7 +110,8 @@ def _own_solver_params(model, kept, coef):
     """The parameters of a binary LogisticRegression without class weights, of
     finite C, on dense ``kept`` - where skprune's own solvers may take over the
     repair; None elsewhere. (Sparse text stays with scikit-learn: a CSC version
-    of the L1 loops took 2-40x liblinear's time at weak penalties on TF-IDF.)"""
+    of the L1 loops was several times slower than liblinear at weak
+    penalties.)"""
     if model_kind(model) != "LogisticRegression" or coef.shape[0] != 1:
         return None
     params = own_params(model)
@@ -202,9 +202,8 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
         if few and len(columns) < kept.shape[0]:
             refitted.set_params(solver="newton-cholesky")
         elif sp.issparse(kept):
-            # Hessian-vector products on the sparse rows: a warm-started
-            # 10-strength chain on 4,318 TF-IDF columns 3x faster than
-            # L-BFGS, whose tol=1e-4 stopped 2% above the optimum there
+            # Hessian-vector products on the sparse rows: faster than L-BFGS
+            # along a warm-started chain, and closer to the optimum
             refitted.set_params(solver="newton-cg")
     same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
     if model_kind(model) in _WARM_STARTABLE and same_outputs:

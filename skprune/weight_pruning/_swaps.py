@@ -3,8 +3,8 @@ repaired model's penalised training loss falls (best-subset splicing, the idea
 of abess, on the repair's own objective).
 
 A pruning path removes hundreds of columns one block at a time; with a handful
-left, a greedy removal made early cannot be undone, and on few rows it kept,
-for example, ad_data's two strongest, near-duplicate columns. Each round scores
+left, a greedy removal made early cannot be undone, and on few rows it can
+keep two strong near-duplicate columns. Each round scores
 every kept column by the loss its removal costs (``w**2 h / 2``, ``h`` the
 Hessian's diagonal) and every dropped one by the loss a Newton step on it alone
 would gain (``g**2 / (2 h)``, ``g`` the gradient), and tries the ``c`` weakest
@@ -12,20 +12,12 @@ kept for the ``c`` strongest dropped (``c`` from 5 down to 2); then, for each
 kept column, the model repaired without it, the 10 dropped columns that would
 gain that model most, and the best of those single exchanges (a column
 correlated with a kept one gains little beside it, yet may be the better of
-the two: ad_data's split where abess kept another pair than the path). An
+the two). An
 exchange is kept when its repaired model's penalised loss falls by more than
 abess's splicing threshold, ``0.01 k log(p) log(log n)`` (Zhu et al., 2020):
-a search over hundreds of dropped columns otherwise fits noise.
-
-Measured (``bench/bench_weight_pruning_real.py --splits 6 --fractions ...``
-with ``"WeightPrunerCV (no swaps)"`` among the methods; test accuracy / ROC
-AUC): at 2-7 kept columns, AUC +0.002 to +0.035 in all 7 cells (ad_data 2 / 4 /
-6 columns, hepatic 4 / 7, pd_speech 5, tissue 5), accuracy +0.002 to +0.061 in
-6 and unchanged in 1. Without the threshold pd_speech at 5 columns lost 0.030
-AUC against it. At 10-18 kept columns (ad_data 13, pd_speech 15, tissue 10,
-hepatic 18; ``swaps=True``) AUC moved by -0.016 to 0 and accuracy by -0.025 to
-+0.009 (the search then fits the training rows rather than the table), hence
-:data:`MAX_COLUMNS`.
+a search over hundreds of dropped columns otherwise fits noise. With more
+than :data:`MAX_COLUMNS` kept the search fits the training rows rather than
+the table (``docs/benchmarks.md`` has the measurements).
 """
 
 import numpy as np
