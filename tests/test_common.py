@@ -1,10 +1,10 @@
 """scikit-learn's estimator checks over every public estimator.
 
-No estimator has expected failures, but for WeightPrunerCV's sample-weight
-equivalence (its CV folds split repeated rows differently from weighted ones, as
-for every CV estimator). LayerPruner is checked with a small residual net
-whose input layer is lazy (any number of features) and whose output layer has room
-for the checks' classes.
+No estimator has expected failures (WeightPrunerCV at its defaults included),
+but for WeightPrunerCV's sample-weight equivalence (its CV folds split repeated
+rows differently from weighted ones, as for every CV estimator). LayerPruner is
+checked with a small residual net whose input layer is lazy (any number of
+features) and whose output layer has room for the checks' classes.
 """
 
 import torch
@@ -36,6 +36,7 @@ ESTIMATORS = [
     WeightPruner(
         make_pipeline(StandardScaler(), LogisticRegression()), sparsity=0.5, n_steps=2
     ),
+    WeightPrunerCV(LogisticRegression(), strengths=3, cv=3),  # sparsity="auto"
     WeightPrunerCV(LogisticRegression(), sparsity=0.5, strengths=3, cv=3),
     WeightPrunerCV(Ridge(), sparsity=0.5, tolerance=0.05, strengths=2, cv=2),
 ]

@@ -96,6 +96,30 @@ def sparsest_within(mean, dense, tolerance, levels):
     return 0
 
 
+def sparsest_within_one_se(scores):
+    """Index of the sparsest level whose best mean score is within one standard
+    error of the best level's (``scores``: folds, selections, levels,
+    candidates; levels from the least sparse): the one-standard-error rule,
+    which prefers the smaller model the folds cannot tell from the best.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune.weight_pruning._choice import sparsest_within_one_se
+    >>> folds = np.array([[0.90, 0.91, 0.85], [0.92, 0.90, 0.84], [0.91, 0.92, 0.86]])
+    >>> sparsest_within_one_se(folds[:, None, :, None])  # level 1, not the last
+    1
+    """
+    best_per_level = skipped_last(scores.mean(axis=0)).max(axis=(0, 2))
+    best = int(np.argmax(best_per_level))
+    mean = skipped_last(scores[:, :, best].mean(axis=0))
+    selection, candidate = np.unravel_index(int(np.argmax(mean)), mean.shape)
+    folds = scores[:, selection, best, candidate]
+    error = folds.std(ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 else 0.0
+    within = np.flatnonzero(best_per_level >= best_per_level[best] - error)
+    return int(within[-1])
+
+
 def results_table(folds, rankings, levels, candidates, param):
     """``cv_results_``: one entry per (ranking: selection strength and
     schedule, sparsity, penalty, strength ``param``), from the folds' ``(dense

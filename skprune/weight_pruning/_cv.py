@@ -30,6 +30,7 @@ from skprune.weight_pruning._choice import (
     results_table,
     skipped_last,
     sparsest_within,
+    sparsest_within_one_se,
 )
 from skprune.weight_pruning._folds import fold_scores
 from skprune.weight_pruning._linear import Problem, final_step
@@ -81,8 +82,13 @@ class WeightPrunerCV(WeightPruner):
         A linear model, or a Pipeline whose last step is one, as for
         :class:`WeightPruner`.
 
-    sparsity : float in [0, 1), default=0.9
+    sparsity : float in [0, 1) or "auto", default="auto"
         Fraction of the units pruned; with ``tolerance``, an upper bound.
+        ``"auto"``: the folds score tenths of the units pruned (up to all but
+        one) and the sparsest level whose best CV score is within one standard
+        error of the best level's is kept (the one-standard-error rule: the
+        smallest model the folds cannot tell from the best). A float asks for
+        that fraction, and costs a tenth of ``"auto"``'s repairs.
 
     penalty : {"auto", "l1", "l2"}, default="auto"
         The repair's penalty. ``"auto"``: both L1 and L2 are tried (each over
@@ -227,7 +233,7 @@ classes_, n_features_in_, feature_names_in_
             for key, value in WeightPruner._parameter_constraints.items()
             if key not in ("refit", "validation_fraction", "prefit")
         },
-        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "penalty": [StrOptions({"auto", "l1", "l2"})],
         "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -246,7 +252,7 @@ classes_, n_features_in_, feature_names_in_
         self,
         estimator,
         *,
-        sparsity=0.9,
+        sparsity="auto",
         penalty="auto",
         strengths=10,
         selection_strengths="auto",
@@ -328,11 +334,6 @@ classes_, n_features_in_, feature_names_in_
             X.shape,
             self._shrinkage.param is not None,
         )
-        levels = (
-            np.array([self.sparsity])
-            if self.tolerance is None
-            else self.sparsity * _LEVELS
-        )
         cv = check_cv(self.cv, y, classifier=classifier)
         splits = list(cv.split(X, y))
         _check_fold_weights(splits, step_params)
@@ -349,6 +350,7 @@ classes_, n_features_in_, feature_names_in_
         problem = Problem(self._wrapped, (X, y, step_params), classifier)
         start = (problem.final.coef_, problem.final.intercept_)
         self._dense_weights = as_2d(*start)  # for report()
+        levels = self._levels(self._dense_weights[0])
         with blas_threads(problem.Z.shape[1]):
             folds = Parallel(n_jobs=self.n_jobs)(
                 delayed(fold_scores)(
@@ -390,6 +392,15 @@ classes_, n_features_in_, feature_names_in_
         del self._wrapped
         return self
 
+    def _levels(self, coef):
+        """The sparsities the folds score: ``sparsity`` alone; with
+        ``tolerance`` or ``"auto"``, tenths of it (of every unit but one)."""
+        n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
+        top = (n_units - 1) / n_units if self.sparsity == "auto" else self.sparsity
+        if self.tolerance is None and self.sparsity != "auto":
+            return np.array([top])
+        return top * _LEVELS
+
     def _selecting(self, multiplier):
         """The wrapped model with its shrinkage ``multiplier`` times stronger."""
         if multiplier == 1.0 or self._shrinkage.param is None:
@@ -405,7 +416,10 @@ classes_, n_features_in_, feature_names_in_
         # (folds, rankings, levels, candidates)
         scores = np.stack([fold[1] for fold in folds])
         mean = scores.mean(axis=0)
-        chosen = sparsest_within(mean, dense.mean(), self.tolerance, levels)
+        if self.sparsity == "auto" and self.tolerance is None:
+            chosen = sparsest_within_one_se(scores)
+        else:
+            chosen = sparsest_within(mean, dense.mean(), self.tolerance, levels)
         selection = clearly_better(scores[:, :, chosen], reference)
         # the penalty: L2 (every kept weight used) unless the L1 refit, which
         # selects again among them, is better beyond the folds' noise; then its

@@ -10,6 +10,7 @@ columns, read out by the wrapped model's own post-processing.
 
 import numpy as np
 from sklearn import get_config
+from sklearn.base import TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
@@ -19,7 +20,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skprune.utils._compat import _check_feature_names_in
+from skprune.utils._compat import (
+    _check_feature_names_in,
+    _get_output_config,
+    _safe_indexing,
+)
 from skprune.utils._report import median_seconds, pickled_bytes, report_frame
 from skprune.weight_pruning._export import reduced_estimator
 from skprune.weight_pruning._gather import (
@@ -28,6 +33,7 @@ from skprune.weight_pruning._gather import (
     kept_columns,
 )
 from skprune.weight_pruning._linear import read_out, with_weights
+from skprune.weight_pruning._models import is_columnwise
 
 
 def _estimator_has(attr):
@@ -38,7 +44,7 @@ def _estimator_has(attr):
     return check
 
 
-class KeptColumnsMixin:
+class KeptColumnsMixin(TransformerMixin):
     """Prediction, scoring and column support of a pruned linear model.
 
     Needs ``self._readout`` and ``self._passthrough`` (see
@@ -152,6 +158,40 @@ class KeptColumnsMixin:
         else:
             names = _check_feature_names_in(self, input_features)
         return np.asarray(names, dtype=object)[self.support_]
+
+    def transform(self, X):
+        """The input columns the pruned model still uses, as RFECV gives them.
+
+        For a Pipeline whose head maps columns one to one (scalers), or no
+        Pipeline, the kept columns of ``X`` as they are (a DataFrame keeps its
+        dtypes); otherwise the kept columns of the head's output (the last
+        step's input). ``set_output`` chooses the container; with a pandas
+        output a DataFrame keeps its columns' dtypes.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_kept : array-like or sparse matrix of shape (n_samples, n_kept)
+        """
+        check_is_fitted(self)
+        head = self.estimator_[:-1] if isinstance(self.estimator_, Pipeline) else None
+        if head is not None and not all(is_columnwise(s) for _, s in head.steps):
+            return _safe_indexing(head.transform(X), self.support_, axis=1)
+        # as SelectorMixin: a frame is kept as it is only for a frame output
+        output = _get_output_config("transform", estimator=self)["dense"]
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=None,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite=not get_tags(self).input_tags.allow_nan,
+            skip_check_array=output != "default" and hasattr(X, "iloc"),
+        )
+        return _safe_indexing(X, self.support_, axis=1)
 
     def to_estimator(self):
         """The plain scikit-learn model the pruned one amounts to.

@@ -204,3 +204,31 @@ def test_report_shows_the_gain_in_parameters_bytes_and_flops():
     assert (table["predict_seconds"] > 0).all()
     assert pruned["score"] == pytest.approx(pruner.score(X, y))
     assert np.isnan(pruner.report(X, repeats=1)["score"]).all()
+
+
+def test_pruners_are_selectors_in_a_pipeline():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    select = WeightPruner(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        sparsity=0.9,
+        structure="feature",
+    )
+    kept = select.fit(X, y).get_feature_names_out()
+    np.testing.assert_array_equal(select.transform(X), X[kept].to_numpy())
+    select.set_output(transform="pandas")
+    frame = select.transform(X)
+    assert list(frame.columns) == list(kept)
+    assert (frame.dtypes == X[kept].dtypes).all()
+    model = make_pipeline(select, LogisticRegression(max_iter=1000)).fit(X, y)
+    assert model[-1].n_features_in_ == len(kept) == 3
+    assert model.score(X, y) > 0.9
+
+
+def test_the_cv_default_keeps_the_sparsest_level_the_folds_cannot_tell_apart():
+    X, y = load_wine(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    pruner = WeightPrunerCV(model, cv=3, random_state=0).fit(X, y)
+    levels = np.unique(pruner.cv_results_["param_sparsity"])
+    assert len(levels) == 10 and levels.max() == pytest.approx(38 / 39)
+    assert 0 < pruner.sparsity_ < levels.max()
+    assert pruner.score(X, y) > 0.95
