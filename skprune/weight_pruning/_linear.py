@@ -262,41 +262,6 @@ def readout_model(model, n_outputs):
     return readout
 
 
-def passthroughs(readout, n_outputs):
-    """``{method name: ravel}`` for the decision functions of ``readout`` that
-    :func:`read_out` may replace by the scores themselves (raveled or not):
-    those whose output on a probe is exactly that."""
-    probe = np.random.default_rng(0).normal(size=(3, n_outputs))
-    found = {}
-    for name in ("decision_function", "_decision_function"):
-        method = getattr(readout, name, None)
-        if method is None:
-            continue
-        expected = np.asarray(method(probe))
-        ravel = expected.ndim == 1
-        given = probe.ravel() if ravel else probe
-        if given.shape == expected.shape and np.array_equal(given, expected):
-            found[name] = ravel
-    return found
-
-
-def read_out(readout, passthrough, method, scores, *args):
-    """``readout.method(scores, *args)``, its decision functions passed through.
-
-    The scores were validated once already; scikit-learn's second validation
-    of them costs as much as a predict over a large sparse matrix. Were
-    another thread to restore the method first, the readout's
-    own decision function gives the same result.
-    """
-    for name, ravel in passthrough.items():
-        readout.__dict__[name] = np.ravel if ravel else np.asarray
-    try:
-        return getattr(readout, method)(scores, *args)
-    finally:
-        for name in passthrough:
-            readout.__dict__.pop(name, None)
-
-
 def holdout(X, y, step_params, fraction, stratify, rng):
     """``(train, valid)``: ``train`` as ``(X, y, step_params)`` for
     :class:`Problem`, ``valid`` as ``(X, y, sample_weight)`` of the held-out

@@ -32,7 +32,7 @@ from skprune.weight_pruning._gather import (
     folded_affine_head,
     kept_columns,
 )
-from skprune.weight_pruning._linear import read_out, with_weights
+from skprune.weight_pruning._linear import with_weights
 from skprune.weight_pruning._models import is_columnwise
 
 
@@ -47,7 +47,7 @@ def _estimator_has(attr):
 class KeptColumnsMixin(TransformerMixin):
     """Prediction, scoring and column support of a pruned linear model.
 
-    Needs ``self._readout`` and ``self._passthrough`` (see
+    Needs ``self._readout`` (see
     :func:`~skprune.weight_pruning._linear.readout_model`), set before the first
     :meth:`_install`.
     """
@@ -113,8 +113,9 @@ class KeptColumnsMixin(TransformerMixin):
         return decision_scores(Z, **self._decision, check_finite=False)
 
     def _read_out(self, method, scores, *args):
-        """The wrapped model's ``method`` on the pruned model's decision scores."""
-        return read_out(self._readout, self._passthrough, method, scores, *args)
+        """The wrapped model's ``method`` on the pruned model's decision scores:
+        its readout copy (identity weights) applies the model's own link."""
+        return getattr(self._readout, method)(scores, *args)
 
     def _sparse(self):
         """The sparse formats accepted (those of the wrapped model), or False."""

@@ -36,7 +36,6 @@ from skprune.weight_pruning._linear import (
     final_step,
     holdout,
     own_params,
-    passthroughs,
     readout_model,
     step_fit_params,
 )
@@ -405,7 +404,6 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         # predictions and scores, with the model's own post-processing
         self._sparse_input = sp.issparse(problem.Z)  # for to_estimator()
         self._readout = readout_model(problem.final, coef.shape[0])
-        self._passthrough = passthroughs(self._readout, coef.shape[0])
         n_units = coef.size if self.structure == "unstructured" else coef.shape[1]
         alive = np.ones(
             coef.shape if self.structure == "unstructured" else (1, coef.shape[1]), bool
