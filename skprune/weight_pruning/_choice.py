@@ -10,10 +10,10 @@ is the default score of classifiers.
 import warnings
 
 import numpy as np
-from scipy.special import expit, softmax
 from sklearn.metrics import log_loss, make_scorer
 
 from skprune.weight_pruning._models import model_kind
+from skprune.weight_pruning._solvers import probabilities
 
 # "auto" rankings: below this many rows per column, the weights of a 10x more
 # shrunk model are ranked too, and a halving schedule is tried
@@ -197,11 +197,7 @@ class NegLogLoss:
         def score(coef, intercept):
             used = np.flatnonzero(np.any(coef != 0, axis=0))
             decision = X[:, used] @ coef[:, used].T + intercept
-            if decision.shape[1] == 1:  # binary: the logistic of one score
-                positive = expit(decision[:, 0])
-                proba = np.column_stack([1.0 - positive, positive])
-            else:
-                proba = softmax(decision, axis=1)
+            proba = probabilities(decision)
             return self._of(proba, final.classes_, y, sample_weight)
 
         return score

@@ -22,12 +22,13 @@ the table (``docs/benchmarks.md`` has the measurements).
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit, softmax
 
 from skprune.weight_pruning._hessian import _l2_strength
 from skprune.weight_pruning._linear import own_params
 from skprune.weight_pruning._models import logistic_penalty, model_kind
 from skprune.weight_pruning._repair import repair_problem
+from skprune.weight_pruning._solvers import binary_log_loss, multinomial_log_loss
 
 MAX_COLUMNS = 8  # swaps by default up to this many kept columns
 _MAX_ROUNDS = 20
@@ -75,11 +76,9 @@ def penalised_loss(model, problem, coef, intercept, columns):
     """The repair's objective: weighted log-loss plus the model's penalty."""
     scores = _scores(problem, coef, intercept, columns)
     if coef.shape[0] == 1:
-        z = scores[:, 0]
-        losses = np.logaddexp(0.0, z) - problem.binary_target * z
+        losses = binary_log_loss(scores[:, 0], problem.binary_target)
     else:
-        picked = scores[np.arange(len(scores)), problem.y_codes]
-        losses = logsumexp(scores, axis=1) - picked
+        losses = multinomial_log_loss(scores, problem.y_codes)
     weights = problem.sample_weight
     loss = losses.sum() if weights is None else weights @ losses
     l1, l2 = _penalties(model)

@@ -152,7 +152,7 @@ def l1_logistic(Z, target, sample_weight, coef, intercept, C, intercept_column):
     --------
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skprune.weight_pruning._l1 import l1_logistic
+    >>> from skprune.weight_pruning._solvers._l1 import l1_logistic
     >>> rng = np.random.default_rng(0)
     >>> Z = rng.normal(size=(300, 5))
     >>> y = (Z[:, 0] - Z[:, 1] + rng.normal(size=300) > 0).astype(float)
