@@ -40,6 +40,9 @@ from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
 
+# WeightPruner's parameters the CV does not take (class attributes below)
+_PINNED = ("refit", "validation_fraction", "prefit", "block_fraction", "damping")
+
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
 
@@ -161,8 +164,9 @@ class WeightPrunerCV(WeightPruner):
         False: never. The folds are not swapped: the CV's scores are those of
         the path. ``docs/benchmarks.md`` has the measurements.
 
-    method, structure, block_fraction, damping
-        As in :class:`WeightPruner`.
+    method, structure
+        As in :class:`WeightPruner` (the OBS path at its default
+        ``block_fraction`` and ``damping``).
 
     n_jobs : int or None, default=None
         Folds run in parallel (joblib).
@@ -231,7 +235,7 @@ classes_, n_features_in_, feature_names_in_
         **{
             key: value
             for key, value in WeightPruner._parameter_constraints.items()
-            if key not in ("refit", "validation_fraction", "prefit")
+            if key not in _PINNED
         },
         "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -243,10 +247,13 @@ classes_, n_features_in_, feature_names_in_
         "n_jobs": [Integral, None],
     }
 
-    # fixed for the CV: always fitted and repaired, folds instead of a split
+    # fixed for the CV: always fitted and repaired, folds instead of a split,
+    # the OBS path at WeightPruner's defaults
     refit = True
     validation_fraction = None
     prefit = False
+    block_fraction = 0.02
+    damping = 1e-3
 
     def __init__(
         self,
@@ -263,8 +270,6 @@ classes_, n_features_in_, feature_names_in_
         swaps="auto",
         method="obs",
         structure="unstructured",
-        block_fraction=0.02,
-        damping=1e-3,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -281,8 +286,6 @@ classes_, n_features_in_, feature_names_in_
         self.swaps = swaps
         self.method = method
         self.structure = structure
-        self.block_fraction = block_fraction
-        self.damping = damping
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
