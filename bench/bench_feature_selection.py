@@ -163,7 +163,8 @@ def selectors(task):
 
         X = encoded(frame)
         kind = "regression" if regression else "classification"
-        selector = MaximumRelevanceMinimumRedundancy(k=k, kind=kind).fit(X, y)
+        target = y if regression else pd.factorize(np.asarray(y))[0]
+        selector = MaximumRelevanceMinimumRedundancy(k=k, kind=kind).fit(X, target)
         return [X.columns[i] for i in selector.selected_features_]  # in order
 
     def feature_engine_mrmr(frame, y, k):
