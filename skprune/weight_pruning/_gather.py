@@ -84,6 +84,12 @@ def _scores_csr_parallel(indptr, indices, data, full, intercept, out):
     return bad.any()
 
 
+# up to this many values (stored ones, for a sparse X) the scores come from
+# numpy: the compiled passes pay off on large inputs, and compiling them takes
+# longer than a small predict
+_NUMPY_CELLS = 1 << 16
+
+
 def _scores_csr(indptr, indices, data, full, intercept, out):
     """``out = X @ full + intercept`` for CSR ``X``; True if X is not finite."""
     if indptr[-1] < _PARALLEL_NNZ:
@@ -148,7 +154,7 @@ def decision_scores(X, columns, weights, intercept, check_finite=True, scattered
         return decision_scores(X, **kept, check_finite=check_finite)
     n_outputs = weights.shape[0]
     if sp.issparse(X):  # the stored entries are all there is to check and read
-        if X.format == "csr" and X.data.dtype.kind == "f":
+        if X.format == "csr" and X.data.dtype.kind == "f" and X.nnz > _NUMPY_CELLS:
             out = np.empty((X.shape[0], n_outputs))
             bad = _scores_csr(X.indptr, X.indices, X.data, scattered, intercept, out)
             if bad and check_finite:
@@ -157,7 +163,7 @@ def decision_scores(X, columns, weights, intercept, check_finite=True, scattered
         if check_finite and not np.isfinite(X.data).all():
             raise ValueError("Input X contains NaN or infinity.")
         return np.asarray(X @ scattered) + intercept
-    if X.dtype.kind != "f" or not X.flags.c_contiguous:
+    if X.dtype.kind != "f" or not X.flags.c_contiguous or X.size <= _NUMPY_CELLS:
         if check_finite and not np.isfinite(np.asarray(X, dtype=np.float64)).all():
             raise ValueError("Input X contains NaN or infinity.")
         if X.dtype == np.float64 and 3 * len(columns) > X.shape[1]:

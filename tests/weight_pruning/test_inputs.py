@@ -95,3 +95,25 @@ def test_ridge_on_csr_matches_ridge_on_dense():
     b = WeightPruner(Ridge(), sparsity=0.5).fit(X.toarray(), y)
     np.testing.assert_array_equal(a.mask_, b.mask_)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-3)  # solvers differ
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_compiled_and_numpy_decision_scores_agree(sparse):
+    from skprune.weight_pruning._gather import decision_scores
+
+    rng = np.random.default_rng(0)
+    if sparse:
+        X = sp.random(3000, 400, density=0.1, format="csr", random_state=0)
+    else:
+        X = rng.normal(size=(600, 200))  # above the numpy path's size
+    columns = np.sort(rng.choice(X.shape[1], 40, replace=False))
+    weights, intercept = rng.normal(size=(3, 40)), rng.normal(size=3)
+    compiled = decision_scores(X, columns, weights, intercept)
+    small = decision_scores(X[:50], columns, weights, intercept)  # numpy path
+    np.testing.assert_allclose(small, compiled[:50], rtol=1e-12, atol=1e-12)
+    dense = X.toarray() if sparse else X
+    np.testing.assert_allclose(compiled, dense[:, columns] @ weights.T + intercept)
+    bad = X.copy()
+    (bad.data if sparse else bad)[5] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        decision_scores(bad, columns, weights, intercept)
