@@ -43,16 +43,8 @@ CASES = {
 }
 
 
-def _seconds(code, environment):
-    """Seconds the timed part of ``code`` takes in a fresh process."""
-    script = (
-        "import time\n"
-        + DATA
-        + "from skprune import FeaturePruner, WeightPruner\n"
-        + "start = time.perf_counter()\n"
-        + code
-        + "\nprint(time.perf_counter() - start)\n"
-    )
+def _printed_seconds(script, environment):
+    """The last line ``script`` prints in a fresh process, as a float."""
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -63,17 +55,22 @@ def _seconds(code, environment):
     return float(result.stdout.strip().splitlines()[-1])
 
 
+def _seconds(code, environment):
+    """Seconds the timed part of ``code`` takes in a fresh process."""
+    script = (
+        "import time\n"
+        + DATA
+        + "from skprune import FeaturePruner, WeightPruner\n"
+        + "start = time.perf_counter()\n"
+        + code
+        + "\nprint(time.perf_counter() - start)\n"
+    )
+    return _printed_seconds(script, environment)
+
+
 def _import_seconds(module, environment):
     script = f"import time; t = time.perf_counter(); import {module}; "
-    script += "print(time.perf_counter() - t)"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment,
-    )
-    return float(result.stdout.strip())
+    return _printed_seconds(script + "print(time.perf_counter() - t)", environment)
 
 
 def main():
