@@ -9,6 +9,7 @@ over-optimistic, hence the pruning rerun inside each fold. The winner is then
 fitted on all the data.
 """
 
+import functools
 import time
 from numbers import Integral, Real
 
@@ -372,14 +373,25 @@ classes_, n_features_in_, feature_names_in_
             )
             self.n_splits_ = len(folds)
             self._choose(folds, candidates, levels, rankings, reference)
-            chosen, self._chosen_steps = rankings[self._chosen_selection]
+            chosen, chosen_steps = rankings[self._chosen_selection]
             if chosen != 1.0:  # the weights ranked are a more shrunk model's
                 estimator = self._selecting(chosen)
                 problem = Problem(estimator, (X, y, step_params), classifier, start)
-            coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
             rng = check_random_state(self.random_state)
             self.n_swaps_ = 0  # no repair when nothing is pruned
-            self._run_schedule(problem, coef, intercept, None, rng)
+            # the final fit on all the data: the chosen sparsity, its ranking
+            # and schedule, repaired at the chosen strength, no further check
+            self._prune(
+                problem,
+                None,
+                rng,
+                sparsity=self._chosen[0],
+                n_steps=1,  # the schedule's steps run inside the ranked path
+                tolerance=None,
+                repair_model=self._shrinkage.model(problem.final, self._chosen[1]),
+                score_units=functools.partial(self._ranked_path, steps=chosen_steps),
+                drop_zeroed=True,  # an L1 repair may zero kept weights
+            )
         # the fitted model shows the penalty its weights were repaired with
         final_step(self.estimator_).set_params(
             **self._shrinkage.settings,
@@ -391,7 +403,7 @@ classes_, n_features_in_, feature_names_in_
         )
         self._fold_head()
         # fitted state is arrays, lists and dicts (skops trusts only the class)
-        del self._start, self._chosen_selection, self._chosen_steps, self._shrinkage
+        del self._start, self._chosen_selection, self._shrinkage
         del self._wrapped
         return self
 
@@ -459,15 +471,6 @@ classes_, n_features_in_, feature_names_in_
             f"{self.n_splits_} folds)",
         )
 
-    def _outer_steps(self):
-        return 1  # the steps run inside _path, in the folds as in the final fit
-
-    def _score_units(self, problem, coef, intercept, alive, n_target, n_units, rng):
-        """The final fit's path, on the chosen schedule."""
-        return self._ranked_path(
-            problem, coef, intercept, alive, n_target, n_units, rng, self._chosen_steps
-        )
-
     def _ranked_path(
         self, problem, coef, intercept, alive, n_target, n_units, rng, steps
     ):
@@ -489,27 +492,8 @@ classes_, n_features_in_, feature_names_in_
                     problem.final, problem, last.coef, last.intercept, last.alive
                 )
                 alive = last.alive
-            path = super()._score_units(
+            path = self._score_units(
                 problem, coef, intercept, alive, target, n_units, rng
             )
             levels.extend(path if not levels else path[1:])
         return levels
-
-    # the final fit on all the data: the chosen sparsity, repaired at the chosen
-    # strength, no further check
-    def _tolerance(self):
-        return None, False
-
-    def _final_sparsity(self, n_units):
-        return self._chosen[0]
-
-    def _repair_model(self, problem):
-        return self._shrinkage.model(problem.final, self._chosen[1])
-
-    def _repair(self, problem, level):
-        coef, intercept, alive = super()._repair(problem, level)  # and swaps
-        # an L1 repair may zero kept weights: they no longer count as kept
-        used = coef != 0
-        if alive.shape != coef.shape:  # whole columns
-            used = used.any(axis=0, keepdims=True)
-        return coef, intercept, alive & used

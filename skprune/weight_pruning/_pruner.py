@@ -1,6 +1,7 @@
 """WeightPruner: zero the least important weights of a linear model, repair the rest."""
 
 import copy
+import functools
 import time
 from numbers import Integral, Real
 
@@ -297,7 +298,16 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         self._dense_weights = (coef, intercept)  # for report()
         self.n_swaps_ = 0
         with blas_threads(problem.Z.shape[1]):
-            self._run_schedule(problem, coef, intercept, valid, rng)
+            self._prune(
+                problem,
+                valid,
+                rng,
+                sparsity=self.sparsity,
+                n_steps=self.n_steps,
+                tolerance=self._tolerance()[0],
+                repair_model=problem.final,
+                score_units=self._score_units,
+            )
         self._fold_head()
         del self._start
         return self
@@ -397,9 +407,32 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         stratify = is_classifier(self.estimator)
         return holdout(X, y, step_params, self.validation_fraction, stratify, rng)
 
-    def _run_schedule(self, problem, coef, intercept, valid, rng):
-        """Prune along the schedule, one step at a time: score, remove, repair,
-        evaluate, repeat (the loop of ``LayerPruner._remove``)."""
+    def _prune(
+        self,
+        problem,
+        valid,
+        rng,
+        *,
+        sparsity,
+        n_steps,
+        tolerance,
+        repair_model,
+        score_units,
+        drop_zeroed=False,
+    ):
+        """Prune ``problem``'s fitted model along the schedule, one step at a
+        time: score, remove, repair, evaluate, repeat (the loop of
+        ``LayerPruner._remove``). The one entry point: ``fit`` passes the
+        estimator's own settings, :class:`WeightPrunerCV` the chosen ones.
+
+        ``sparsity``: a fraction or ``"auto"``; ``n_steps``: steps of the cubic
+        schedule; ``tolerance``: the allowed score drop or None;
+        ``repair_model``: the fitted model whose solver and penalty refit the
+        survivors; ``score_units``: the path of a step (see
+        :meth:`_score_units`); ``drop_zeroed``: weights the repair zeroes no
+        longer count as kept (an L1 repair's).
+        """
+        coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
         # a copy of the model with identity weights turns decision scores into its
         # predictions and scores, with the model's own post-processing
         self._sparse_input = sp.issparse(problem.Z)  # for to_estimator()
@@ -410,18 +443,14 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
         )
         self._install(problem, coef, intercept, alive)
         self.history_ = [self._evaluate(0, problem, valid)]
-        tolerance = self._tolerance()[0]
         baseline = self.history_[0]["score"]
-        final_sparsity = self._final_sparsity(n_units)
-        n_steps = self._outer_steps()
+        final_sparsity = (n_units - 1) / n_units if sparsity == "auto" else sparsity
         targets = [
             int(round(s * n_units, 9)) for s in cubic_schedule(final_sparsity, n_steps)
         ]
         for step, n_target in enumerate(targets, start=1):
             # score and remove: the saliency path down to n_target pruned units
-            path = self._score_units(
-                problem, coef, intercept, alive, n_target, n_units, rng
-            )
+            path = score_units(problem, coef, intercept, alive, n_target, n_units, rng)
             self.path_ = [
                 {
                     "sparsity": lv.n_pruned / n_units,
@@ -431,11 +460,16 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             ]
             # repair: the last level, or (one step under a tolerance) the sparsest
             # level within it, found by bisection
+            repair = functools.partial(
+                self._repair, problem, model=repair_model, drop_zeroed=drop_zeroed
+            )
             if tolerance is not None and n_steps == 1:
-                weights, level = self._bisect(problem, path, valid, baseline, tolerance)
+                weights, level = self._bisect(
+                    problem, path, valid, baseline, tolerance, repair
+                )
             else:
                 level = path[-1]
-                weights = self._repair(problem, level)
+                weights = repair(level)
             before = self._remove_units(problem, level, valid)
             previous = (coef, intercept, alive)
             coef, intercept, alive = weights
@@ -448,13 +482,6 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 break
             self.history_.append(record)
             self._report_step(step, len(targets), record, valid)
-
-    def _outer_steps(self):
-        """Steps of the schedule, each pruned, repaired and evaluated."""
-        return self.n_steps
-
-    def _final_sparsity(self, n_units):
-        return (n_units - 1) / n_units if self.sparsity == "auto" else self.sparsity
 
     def _report_step(self, step, n_steps, record, valid):
         validation = (
@@ -499,11 +526,13 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             lambda n_blocks: progress_bar(self, n_blocks, "OBS blocks"),
         )
 
-    def _repair(self, problem, level):
-        """Refit the survivors of ``level`` (and swap columns, where asked)."""
+    def _repair(self, problem, level, *, model, drop_zeroed=False):
+        """Refit the survivors of ``level`` with ``model``'s solver and penalty
+        (and swap columns, where asked); ``drop_zeroed``: weights the refit
+        zeroes leave the kept units."""
         if not self.refit:
             return level.coef, level.intercept, level.alive
-        model, alive = self._repair_model(problem), level.alive
+        alive = level.alive
         coef, intercept = repair_problem(
             model, problem, level.coef, level.intercept, alive
         )
@@ -513,13 +542,14 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
                 coef, intercept, alive, self.n_swaps_ = swap_columns(
                     model, problem, coef, intercept, alive
                 )
+        if drop_zeroed:
+            used = coef != 0
+            if alive.shape != coef.shape:  # whole columns
+                used = used.any(axis=0, keepdims=True)
+            alive = alive & used
         return coef, intercept, alive
 
-    def _repair_model(self, problem):
-        """The fitted model whose solver and penalty repair the survivors."""
-        return problem.final
-
-    def _bisect(self, problem, path, valid, baseline, tolerance):
+    def _bisect(self, problem, path, valid, baseline, tolerance, repair):
         """The sparsest path level whose repaired model is within tolerance.
 
         The probes score the level's weights as OBS left them (its compensation
@@ -537,14 +567,14 @@ class WeightPruner(DocLinkMixin, KeptColumnsMixin, MetaEstimatorMixin, BaseEstim
             level = path[index]
             if self.method == "obs" or not self.refit:
                 return within((level.coef, level.intercept, level.alive))
-            return within(self._repair(problem, level))
+            return within(repair(level))
 
         index = last_true(compensated, len(path))
-        weights = self._repair(problem, path[index])
+        weights = repair(path[index])
         if index == 0 or not self.refit or within(weights):
             return weights, path[index]
-        index = last_true(lambda i: within(self._repair(problem, path[i])), index)
-        return self._repair(problem, path[index]), path[index]
+        index = last_true(lambda i: within(repair(path[i])), index)
+        return repair(path[index]), path[index]
 
     def _evaluate(self, step, problem, valid, before=None):
         """The ``history_`` record of the installed weights: ``score`` is the

@@ -428,9 +428,9 @@ def test_auto_n_steps_tries_a_halving_schedule_on_few_rows(cancer, monkeypatch):
     schedules = []
     ranked_path = _cv.WeightPrunerCV._ranked_path
 
-    def recording(self, *args):
-        schedules.append(args[-1])
-        return ranked_path(self, *args)
+    def recording(self, *args, **kwargs):
+        schedules.append(kwargs.get("steps", args[-1]))
+        return ranked_path(self, *args, **kwargs)
 
     monkeypatch.setattr(_cv.WeightPrunerCV, "_ranked_path", recording)
     pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, cv=3)
@@ -544,9 +544,9 @@ def test_narrow_models_are_pruned_on_one_blas_thread(cancer, monkeypatch):
 
     import skprune.weight_pruning._pruner as pruner_module
 
-    seen, run = [], pruner_module.WeightPruner._run_schedule
+    seen, run = [], pruner_module.WeightPruner._prune
 
-    def recording(self, *args):
+    def recording(self, *args, **kwargs):
         seen.append(
             {
                 info["num_threads"]
@@ -554,9 +554,9 @@ def test_narrow_models_are_pruned_on_one_blas_thread(cancer, monkeypatch):
                 if info["user_api"] == "blas"
             }
         )
-        return run(self, *args)
+        return run(self, *args, **kwargs)
 
-    monkeypatch.setattr(pruner_module.WeightPruner, "_run_schedule", recording)
+    monkeypatch.setattr(pruner_module.WeightPruner, "_prune", recording)
     before = {
         info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
     }
