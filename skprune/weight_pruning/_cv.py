@@ -358,16 +358,20 @@ classes_, n_features_in_, feature_names_in_
         with blas_threads(problem.Z.shape[1]):
             folds = Parallel(n_jobs=self.n_jobs)(
                 delayed(fold_scores)(
-                    self,
                     X,
                     y,
                     step_params,
                     fold,
-                    scorer,
-                    candidates,
-                    levels,
-                    rankings,
-                    start,
+                    estimator=self._wrapped,
+                    selecting=self._selecting,
+                    ranked_path=self._ranked_path,
+                    structure=self.structure,
+                    random_state=self.random_state,
+                    scorer=scorer,
+                    candidates=candidates,
+                    levels=levels,
+                    rankings=rankings,
+                    start=start,
                 )
                 for fold in splits
             )

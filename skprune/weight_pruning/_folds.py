@@ -27,24 +27,42 @@ _MARGIN = 0.02
 
 
 def fold_scores(
-    pruner, X, y, step_params, fold, scorer, candidates, levels, rankings, start
+    X,
+    y,
+    step_params,
+    fold,
+    *,
+    estimator,
+    selecting,
+    ranked_path,
+    structure,
+    random_state,
+    scorer,
+    candidates,
+    levels,
+    rankings,
+    start,
 ):
-    """Scores of one fold for ``pruner`` (a :class:`~skprune.WeightPrunerCV`):
-    the dense model's, and every (ranking, level, repair candidate)'s in an
-    (n_rankings, n_levels, n_candidates) array, with their numbers of
-    nonzeros. ``start``: the weights of the fit on all the data, which
-    warm-start the fold's dense fits."""
+    """Scores of one CV fold: the dense model's, and every (ranking, level,
+    repair candidate)'s in an (n_rankings, n_levels, n_candidates) array,
+    with their numbers of nonzeros.
+
+    ``estimator``: the wrapped model; ``selecting(m)``: the model whose
+    weights rank for a shrinkage ``m`` times stronger; ``ranked_path``: the
+    pruning path of a schedule (``WeightPrunerCV._ranked_path``);
+    ``structure``, ``random_state``: the pruner's; ``start``: the weights of
+    the fit on all the data, which warm-start the fold's dense fits."""
     train, test = fold
     params = {
         name: _check_method_params(X, value, train)
         for name, value in step_params.items()
     }
     data = (_safe_indexing(X, train), _safe_indexing(y, train), params)
-    classifier = is_classifier(pruner.estimator)
+    classifier = is_classifier(estimator)
     test_params = _check_method_params(X, list(step_params.values())[-1], test)
     weight = test_params.get("sample_weight")
     kwargs = {} if weight is None else {"sample_weight": weight}
-    given = Problem(pruner._wrapped, data, classifier, start)
+    given = Problem(estimator, data, classifier, start)
     # the Pipeline's head transforms the test part once (it does not depend
     # on the last step's shrinkage); each candidate is scored as its last
     # step on it
@@ -72,36 +90,42 @@ def fold_scores(
     problems = {1.0: given}  # one dense fit per ranking model
     for r, (multiplier, steps) in enumerate(rankings):
         if multiplier not in problems:
-            estimator = pruner._selecting(multiplier)
-            problems[multiplier] = Problem(estimator, data, classifier, start)
+            ranking = selecting(multiplier)
+            problems[multiplier] = Problem(ranking, data, classifier, start)
+        path = _path(
+            ranked_path, problems[multiplier], levels, structure, random_state, steps
+        )
         _score_levels(
-            pruner,
+            path,
             problems[multiplier],
             levels,
             candidates,
             score,
             scores[r],
             nonzero[r],
-            steps,
         )
     return dense, scores, nonzero
 
 
-def _score_levels(pruner, problem, levels, candidates, score, scores, nonzero, steps):
-    """Prune ``problem``'s model along one path (``steps``: its schedule,
-    see ``WeightPrunerCV._ranked_path``), repair each level with every
+def _path(ranked_path, problem, levels, structure, random_state, steps):
+    """``problem``'s pruning path down to the sparsest of ``levels``, on the
+    schedule ``steps``."""
+    coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
+    n_units = coef.size if structure == "unstructured" else coef.shape[1]
+    alive = np.ones(
+        coef.shape if structure == "unstructured" else (1, coef.shape[1]), bool
+    )
+    target = int(round(levels[-1] * n_units, 9))
+    rng = check_random_state(random_state)
+    return ranked_path(problem, coef, intercept, alive, target, n_units, rng, steps)
+
+
+def _score_levels(path, problem, levels, candidates, score, scores, nonzero):
+    """Repair each level of ``problem``'s pruning ``path`` with every
     (penalty, strength) candidate (per penalty strongest first, warm-started)
     and score it, into ``scores`` and ``nonzero`` (n_levels, n_candidates)."""
-    coef, intercept = as_2d(problem.final.coef_, problem.final.intercept_)
-    n_units = coef.size if pruner.structure == "unstructured" else coef.shape[1]
-    alive = np.ones(
-        coef.shape if pruner.structure == "unstructured" else (1, coef.shape[1]), bool
-    )
+    n_units = path[0].alive.size  # weights, or whole columns
     counts = [int(round(s * n_units, 9)) for s in levels]
-    rng = check_random_state(pruner.random_state)
-    path = pruner._ranked_path(
-        problem, coef, intercept, alive, counts[-1], n_units, rng, steps
-    )
     done = np.array([level.n_pruned for level in path])
     for i, count in enumerate(counts):
         level = path[int(np.searchsorted(done, count, side="right")) - 1]
