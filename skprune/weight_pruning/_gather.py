@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skprune.utils._jit import njit, prange
-from skprune.weight_pruning._linear import affine_steps
+from skprune.weight_pruning._models import affine_steps
 
 
 @njit(parallel=True, cache=True, fastmath={"reassoc"})

@@ -29,8 +29,7 @@ from scipy.linalg import lapack
 from scipy.special import expit, softmax
 
 from skprune.utils._threads import blas_threads, one_blas_thread
-from skprune.weight_pruning._linear import own_params
-from skprune.weight_pruning._models import logistic_penalty, model_kind
+from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
 
 
 def _l2_strength(model, n_samples):

@@ -5,6 +5,16 @@ model's method resolution order: a user's ``class MyLR(LogisticRegression)`` is
 a LogisticRegression here, while ``LogisticRegressionCV`` (also a subclass, with
 other parameters) is its own class, which skprune treats as a generic linear
 model.
+
+- :func:`model_kind`: the scikit-learn class a model is;
+- :func:`logistic_penalty` / :func:`logistic_settings`: a LogisticRegression's
+  penalty, read and set in any spelling;
+- :func:`own_params`: a model's parameters, read fast;
+- :func:`is_columnwise` / :func:`affine_steps`: the Pipeline steps that map
+  columns one to one, and the affine map of the scalers among them.
+
+The repairs' penalties per class (``_shrinkage.py``) and the Hessians per loss
+(``_hessian.py``) read these.
 """
 
 import inspect
@@ -104,3 +114,54 @@ def is_columnwise(step):
     (True, False)
     """
     return step is None or step == "passthrough" or model_kind(step) in _COLUMNWISE
+
+
+@cache
+def _param_names(cls):
+    return cls._get_param_names()
+
+
+def own_params(model):
+    """``model.get_params(deep=False)``, the parameter names read once per class:
+    scikit-learn's reads the constructor's signature at every call, and the
+    CV's repairs and Hessians ask hundreds of times.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skprune.weight_pruning._models import own_params
+    >>> model = LogisticRegression(C=0.5)
+    >>> own_params(model) == model.get_params(deep=False)
+    True
+    """
+    if not hasattr(type(model), "_get_param_names"):  # not a BaseEstimator
+        return model.get_params(deep=False)
+    return {name: getattr(model, name) for name in _param_names(type(model))}
+
+
+def affine_steps(head, n_features):
+    """``(a, c)`` with ``head.transform(x) == a * x + c``, or None if not affine."""
+    scale, shift = np.ones(n_features), np.zeros(n_features)
+    for _, step in head.steps:
+        if step is None or step == "passthrough":
+            continue
+        name = model_kind(step)
+        if name in ("StandardScaler", "RobustScaler"):
+            center = getattr(step, "mean_" if name == "StandardScaler" else "center_")
+            center = (
+                0.0
+                if center is None
+                or not step.get_params().get(
+                    "with_mean", step.get_params().get("with_centering")
+                )
+                else center
+            )
+            spread = step.scale_ if step.scale_ is not None else 1.0
+            scale, shift = scale / spread, (shift - center) / spread
+        elif name == "MaxAbsScaler":
+            scale, shift = scale / step.scale_, shift / step.scale_
+        elif name == "MinMaxScaler" and not step.clip:
+            scale, shift = scale * step.scale_, shift * step.scale_ + step.min_
+        else:
+            return None
+    return scale, shift

@@ -32,14 +32,9 @@ from skprune.utils._loop import beyond_tolerance
 from skprune.utils._progress import progress_bar
 from skprune.utils._threads import blas_threads
 from skprune.utils._validation import report
-from skprune.weight_pruning._linear import (
-    Problem,
-    final_step,
-    holdout,
-    own_params,
-    readout_model,
-    step_fit_params,
-)
+from skprune.weight_pruning._data import holdout, step_fit_params
+from skprune.weight_pruning._linear import Problem, final_step, readout_model
+from skprune.weight_pruning._models import own_params
 from skprune.weight_pruning._predict import KeptColumnsMixin
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, last_true, pruning_path

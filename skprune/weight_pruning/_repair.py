@@ -20,8 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from skprune.weight_pruning._hessian import _l2_strength
-from skprune.weight_pruning._linear import own_params
-from skprune.weight_pruning._models import logistic_penalty, model_kind
+from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
 from skprune.weight_pruning._solvers import (
     l1_logistic,
     masked_multinomial,

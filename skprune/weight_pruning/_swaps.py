@@ -25,8 +25,7 @@ import scipy.sparse as sp
 from scipy.special import expit, softmax
 
 from skprune.weight_pruning._hessian import _l2_strength
-from skprune.weight_pruning._linear import own_params
-from skprune.weight_pruning._models import logistic_penalty, model_kind
+from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
 from skprune.weight_pruning._repair import repair_problem
 from skprune.weight_pruning._solvers import binary_log_loss, multinomial_log_loss
 
