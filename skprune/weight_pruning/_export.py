@@ -16,6 +16,7 @@ converts with skl2onnx.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from sklearn.pipeline import Pipeline
 from skprune.weight_pruning._models import is_columnwise
 
 
-def _restricted(step, columns, n_features, shape):
+def _restricted(step, columns, shape):
     """A copy of fitted ``step`` whose arrays of ``shape`` (the per-column ones)
     keep only ``columns`` (their last axis)."""
     reduced = copy.deepcopy(step)
@@ -39,25 +40,29 @@ def _restricted(step, columns, n_features, shape):
     return reduced
 
 
-def _check_reducible(model, n_features):
-    """A clear error for fitted per-column state skprune does not know."""
-    shape = np.shape(model.coef_)
-    for name, value in vars(model).items():
-        if (  # fitted real numbers along the input columns, not the weights
-            isinstance(value, np.ndarray)
-            and name.endswith("_")
-            and value.dtype.kind == "f"
-            and value.ndim >= 1
-            and value.shape[-1] == n_features
-            and value.shape != shape
-            and name != "intercept_"
-        ):
-            raise ValueError(
-                f"{type(model).__name__} cannot be reduced to its kept columns: "
-                f"its fitted {name} (shape {value.shape}) is per input column in a "
-                "way skprune does not know. Use the pruner itself, or ask for the "
-                "model class to be supported."
-            )
+def _check_reduced(model, reduced, columns):
+    """A clear error unless ``reduced`` on the kept ``columns`` of a probe
+    scores as ``model`` on all of them: per-column fitted state skprune does
+    not know (beyond the weights) would make them differ."""
+    n_features = model.n_features_in_
+    probe = np.random.default_rng(0).normal(size=(4, n_features))
+    method = "decision_function" if hasattr(model, "decision_function") else "predict"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a probe without feature names
+            expected = getattr(model, method)(probe)
+            found = getattr(reduced, method)(probe[:, columns])
+        same = np.allclose(found, expected, rtol=1e-9, atol=1e-9)
+    except (ValueError, TypeError):
+        same = False
+    if not same:
+        raise ValueError(
+            f"{type(model).__name__} cannot be reduced to its kept columns: "
+            "restricted to them it does not score as it does on all of them "
+            "(fitted state per input column beyond coef_ that skprune does not "
+            "know). Use the pruner itself, or ask for the model class to be "
+            "supported."
+        )
 
 
 def _selector(columns, n_features, names=None, sparse=False):
@@ -104,7 +109,6 @@ def reduced_estimator(estimator, support, feature_names=None, sparse=False):
     )
     columns = np.flatnonzero(support)
     n_features = len(support)
-    _check_reducible(model, n_features)
     split = max(
         (i + 1 for i, (_, s) in enumerate(head) if not is_columnwise(s)), default=0
     )
@@ -112,11 +116,12 @@ def reduced_estimator(estimator, support, feature_names=None, sparse=False):
     names = feature_names if split == 0 else None
     select = _selector(columns, n_features, names, sparse)
     tail = [
-        (name, _restricted(step, columns, n_features, (n_features,)))
+        (name, _restricted(step, columns, (n_features,)))
         for name, step in head[split:]
         if step is not None and step != "passthrough"
     ]
-    final = _restricted(model, columns, n_features, np.shape(model.coef_))
+    final = _restricted(model, columns, np.shape(model.coef_))
+    _check_reduced(model, final, columns)
     return Pipeline(
         kept_head + [("select_kept_columns", select)] + tail + [(last_name, final)]
     )

@@ -168,17 +168,28 @@ def test_onnx_predictions_match():
     assert (labels == pruner.predict(X)).mean() > 0.99  # float32 ties aside
 
 
-def test_per_column_state_skprune_does_not_know_is_a_clear_error():
-    class Weighted(LogisticRegression):
+def test_a_reduction_that_would_predict_otherwise_is_a_clear_error():
+    from skprune.weight_pruning._export import reduced_estimator
+
+    class Unused(LogisticRegression):  # per-column state predict never reads
         def fit(self, X, y):
-            super().fit(X, y)
-            self.column_weights_ = np.ones(X.shape[1])
-            return self
+            self.column_notes_ = np.ones(X.shape[1])
+            return super().fit(X, y)
+
+    class Shifted(LogisticRegression):  # per-column state predict reads
+        def decision_function(self, X):
+            return super().decision_function(np.asarray(X) - self.shift_)
 
     X, y = load_breast_cancer(return_X_y=True)
-    pruner = WeightPruner(Weighted(max_iter=5000), sparsity=0.5).fit(X, y)
-    with pytest.raises(ValueError, match="column_weights_"):
-        pruner.to_estimator()
+    X = StandardScaler().fit_transform(X)
+    pruner = WeightPruner(Unused(), sparsity=0.5, structure="feature").fit(X, y)
+    _same_predictions(pruner, pruner.to_estimator(), X)
+    model = Shifted().fit(X, y)
+    model.shift_ = np.linspace(-1.0, 1.0, X.shape[1])
+    model.coef_[:, 10:] = 0.0
+    support = np.arange(X.shape[1]) < 10
+    with pytest.raises(ValueError, match="cannot be reduced to its kept columns"):
+        reduced_estimator(model, support)
 
 
 def test_report_shows_the_gain_in_parameters_bytes_and_flops():
