@@ -6,7 +6,6 @@ impairment) for feature and weight pruning, ``hpc_data`` (4,331 jobs; their run
 time class) for layer pruning. Every score is on a held-out quarter of the rows.
 """
 
-import pickle
 import sys
 import time
 
@@ -91,7 +90,7 @@ def _weight_pruning(X_train, X_test, y_train, y_test):
     )
     print(
         f"to_estimator(): {' -> '.join(type(s).__name__ for _, s in shipped.steps)}, "
-        f"{len(pickle.dumps(shipped)):,} bytes pickled, no skprune needed to load"
+        f"{pickled_bytes(shipped):,} bytes pickled, no skprune needed to load"
     )
     return table
 

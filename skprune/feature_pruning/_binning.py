@@ -405,7 +405,11 @@ def _digitize(XT, edges):
 
 
 def _raise_infinite(levels, inf_column):
-    column = int(levels.plan.numeric[inf_column])
+    raise_infinite(int(levels.plan.numeric[inf_column]))
+
+
+def raise_infinite(column):
+    """The error for an infinite value in ``column`` of X (dense or sparse)."""
     raise ValueError(
         f"Input X contains infinity in column {column}; replace it with a finite "
         "value or NaN (a missing value is a level of its own)."

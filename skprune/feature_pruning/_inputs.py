@@ -11,7 +11,11 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
-from skprune.feature_pruning._binning import TargetCoding, plan_target
+from skprune.feature_pruning._binning import (
+    TargetCoding,
+    plan_target,
+    raise_infinite,
+)
 from skprune.feature_pruning._dask import dask_tables, validation_view
 from skprune.feature_pruning._sparse import SparseTables, sparse_tables
 from skprune.utils._validation import check_target, frequency_weights, numba_threads
@@ -36,10 +40,7 @@ def _check_no_infinity(X):
         column = int(X.indices[position])
     else:
         column = int(np.searchsorted(X.indptr, position, side="right") - 1)
-    raise ValueError(
-        f"Input X contains infinity in column {column}; replace it with a finite "
-        "value or NaN (a missing value is a level of its own)."
-    )
+    raise_infinite(column)
 
 
 class SparseDaskInputMixin:
