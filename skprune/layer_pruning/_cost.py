@@ -76,14 +76,18 @@ def unit_savings(module, units, calibration, kind):
     return savings
 
 
-def units_to_remove(n_layers, units, tolerance):
+def units_to_remove(n_layers, units, tolerance, exact=True):
     """How many of ``units`` a count target ``n_layers`` (int, or a fraction of
     the units, at least one) removes; more than there are is an error unless a
-    ``tolerance`` makes the count an upper bound."""
+    ``tolerance`` makes the count an upper bound. ``exact=False``: the units
+    are found anew after each removal (groups of channels), so any count
+    goes."""
     if isinstance(n_layers, numbers.Integral):
         wanted = n_layers
     else:
         wanted = max(1, int(n_layers * len(units)))
+    if not exact:
+        return wanted
     if wanted > len(units) and tolerance is None:
         found = ", ".join(f"{u.name} ({u.kind})" for u in units) or "none"
         raise ValueError(

@@ -10,7 +10,11 @@
   over the calibration rows (ShortGPT's block influence), from one forward pass; a
   bridge unit is scored by the angle between its target layer's output before and
   after the splice;
-- ``"random"``: a seeded uniform draw, the baseline every importance should beat.
+- ``"random"``: a seeded uniform draw, the baseline every importance should beat;
+- for groups of neurons/channels (``structure="width"``, see :mod:`._width`):
+  ``"magnitude"``, the group's share of its layer's weight norm, and
+  ``"taylor"``, the first-order estimate of the training loss increase when
+  the group is removed (from activations and gradients, one backward pass).
 
 :func:`score_units` picks one by name.
 """
@@ -38,6 +42,10 @@ def score_units(
     """``{unit name: importance}`` by the named importance (higher = keep)."""
     if importance == "random":
         return {unit.name: float(rng.random_sample()) for unit in units}
+    if importance == "magnitude":
+        return {unit.name: unit.share for unit in units}
+    if importance == "taylor":
+        return {unit.name: unit.estimate for unit in units}
     if importance == "angular":
         return angular_importance(module, units, calibration)
     if importance == "kl":

@@ -2,6 +2,7 @@
 
 import copy
 import copyreg
+import fnmatch
 import io
 import time
 import warnings
@@ -29,13 +30,39 @@ from skprune.layer_pruning._folding import fold_batchnorms
 from skprune.layer_pruning._healing import heal, reset_optimizer
 from skprune.layer_pruning._importance import forward, score_units
 from skprune.layer_pruning._splice import make_self_contained, remove_unit
-from skprune.layer_pruning._units import find_units
+from skprune.layer_pruning._units import Unit, find_units
+from skprune.layer_pruning._width import channel_scores, channel_spaces, width_units
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._loop import beyond_tolerance
 from skprune.utils._progress import progress_bar
 from skprune.utils._report import median_seconds, report_frame
 from skprune.utils._validation import report
+
+# healing epochs after each removal of channels but the last
+_BRIEF_EPOCHS = 2
+
+
+def _widths(dense, pruned):
+    """``{layer: (width before, width after)}`` of the dense module's weight
+    layers (output features or channels; 0: the layer was removed)."""
+    widths = {}
+    for name, layer in dense.named_modules():
+        if isinstance(layer, (torch.nn.Linear, torch.nn.modules.conv._ConvNd)):
+            try:
+                now = pruned.get_submodule(name)
+            except AttributeError:
+                now = None
+            widths[name] = (_width(layer), _width(now))
+    return widths
+
+
+def _width(layer):
+    if isinstance(layer, torch.nn.Linear):
+        return layer.out_features
+    if isinstance(layer, torch.nn.modules.conv._ConvNd):
+        return layer.out_channels
+    return 0
 
 
 class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
@@ -205,7 +232,10 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             Interval(RealNotInt, 0, 1, closed="neither"),
             None,
         ],
-        "importance": [StrOptions({"ablation", "kl", "angular", "random"})],
+        "structure": [StrOptions({"layers", "width", "both"})],
+        "importance": [
+            StrOptions({"ablation", "kl", "angular", "random", "magnitude", "taylor"})
+        ],
         "splice": [StrOptions({"auto", "identity"})],
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
@@ -227,6 +257,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         n_layers=1,
         max_parameters=None,
         max_flops=None,
+        structure="layers",
         importance="ablation",
         splice="auto",
         fine_tune_epochs=20,
@@ -245,6 +276,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_layers = n_layers
         self.max_parameters = max_parameters
         self.max_flops = max_flops
+        self.structure = structure
         self.importance = importance
         self.splice = splice
         self.fine_tune_epochs = fine_tune_epochs
@@ -278,6 +310,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         """
         if self.prefit and not getattr(self.net, "initialized_", False):
             raise ValueError("prefit=True needs a trained net: call net.fit first.")
+        self._check_importance()
         start = time.perf_counter()
         self._rng = rng = check_random_state(self.random_state)
         torch.manual_seed(rng.randint(np.iinfo(np.int32).max))
@@ -294,6 +327,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         X_train, X_valid = as_dtype(X_train, reference), as_dtype(X_valid, reference)
         rows = rng.permutation(len(X_train))[: self.calibration_size]
         calibration = as_tensor(X_train[rows], reference)
+        self._calibration_y = y_train[rows]  # for taylor scores
         check_outputs(self.net_.module_, calibration[:1], self._classes, y)
         if not self.prefit:
             self.net_.partial_fit(X_train, y_train)  # what fit does after initialize
@@ -310,20 +344,39 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             self.net_, as_tensor(X_valid, reference), y_valid, calibration, classifier
         )
         units = self._candidates(module)
+        if not units and self.structure != "layers":
+            raise ValueError(self._no_units_message(module))
         self._budget = Budget.from_targets(
             self.max_parameters, self.max_flops, module, calibration
         )
-        limit = len(units)
-        if not self._budget:
+        # a budget: as many steps as there are layers and channels to remove
+        limit = len(units) + n_parameters(module)
+        if not self._budget and self.structure == "layers":
             limit = units_to_remove(self.n_layers, units, self.tolerance)
+        elif not self._budget:  # a count of removals, each from fresh units
+            limit = units_to_remove(self.n_layers, units, None, exact=False)
         self.layer_importances_ = self._score_units(module, units)
         self.removed_layers_ = []
         self.history_ = [self._evaluate(0, None, float("nan"), start)]
         self._remove(units, limit, X_train, y_train, start)
         self._warn_if_over_budget()
         make_self_contained(self.net_)
+        self.widths_ = _widths(self._dense_module, self.net_.module_)
         del self._validation, self._teacher, self._rng, self._budget
+        del self._calibration_y
         return self
+
+    def _check_importance(self):
+        allowed = {
+            "layers": {"ablation", "kl", "angular", "random"},
+            "width": {"ablation", "kl", "random", "magnitude", "taylor"},
+            "both": {"ablation", "kl", "random"},
+        }[self.structure]
+        if self.importance not in allowed:
+            raise ValueError(
+                f"importance={self.importance!r} does not score the units of "
+                f"structure={self.structure!r}; use one of {sorted(allowed)}."
+            )
 
     def _remove(self, units, limit, X_train, y_train, start):
         """Remove up to ``limit`` units, one at a time: score, remove, repair
@@ -345,8 +398,12 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             self._remove_units(module, unit)
             before = validation.score(module)
             done = step == limit or (self._budget and self._budget.met(module))
-            healed = self.tolerance is not None or done
-            epochs = self._repair(X_train, y_train) if healed else 0
+            # channels are removed a few at a time, each removal healed briefly
+            healed = self.tolerance is not None or done or unit.kind == "width"
+            epochs = 0
+            if healed:
+                brief = unit.kind == "width" and self.tolerance is None and not done
+                epochs = self._repair(X_train, y_train, brief=brief)
             record = self._evaluate(step, unit.name, before, start, healed, epochs)
             if beyond_tolerance(baseline, record["score"], self.tolerance):
                 self.net_.module_ = module = saved  # evaluate: over the tolerance
@@ -359,12 +416,42 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 break
 
     def _candidates(self, module):
-        return find_units(
-            module,
-            self._validation.calibration,
-            self.layers,
-            bridges=self.splice == "auto",
+        calibration = self._validation.calibration
+        units = []
+        if self.structure != "width":
+            bridges = self.splice == "auto"
+            units = find_units(module, calibration, self.layers, bridges=bridges)
+        if self.structure != "layers":
+            spaces = channel_spaces(module, calibration)
+            if self.layers is not None:
+                for space in spaces:
+                    if not any(
+                        fnmatch.fnmatch(name, pattern)
+                        for name in space.producers
+                        for pattern in self.layers
+                    ):
+                        space.frozen = space.frozen or "not in layers"
+            spaces = [s for s in spaces if not s.frozen and s.size > 1]
+            rows, targets = calibration, self._calibration_y
+            kind = self.importance
+            if kind not in ("magnitude", "random"):
+                kind = "taylor"  # channels ranked by it, the units as asked
+            scores = channel_scores(
+                kind, module, spaces, rows, targets, self._loss, self._rng
+            )
+            units += width_units(spaces, scores, Unit)
+        return units
+
+    def _no_units_message(self, module):
+        spaces = channel_spaces(module, self._validation.calibration)
+        why = "; ".join(f"{s.name or '?'}: {s.frozen}" for s in spaces if s.frozen)
+        return (
+            f"The net has no prunable units for structure={self.structure!r}: "
+            f"no layer's neurons or channels can be removed ({why or 'no layers'})."
         )
+
+    def _loss(self, output, y):
+        return self.net_.get_loss(output, y, training=False)
 
     def _score_units(self, module, units):
         with progress_bar(self, len(units), f"{self.importance} scoring") as bar:
@@ -398,15 +485,17 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         """The ``history_`` record of the net after step ``step``."""
         return self._validation.record(step, removed, before, start, healed, epochs)
 
-    def _repair(self, X_train, y_train):
-        """Heal the net by fine-tuning (see ``_healing.heal``)."""
+    def _repair(self, X_train, y_train, brief=False):
+        """Heal the net by fine-tuning (see ``_healing.heal``); ``brief``: at
+        most ``_BRIEF_EPOCHS``, between the removals of channels."""
         validation = self._validation
+        epochs = self.fine_tune_epochs
         return heal(
             self,
             X_train,
             y_train,
             lambda module: -validation.loss(module),  # smoother than accuracy
-            max_epochs=self.fine_tune_epochs,
+            max_epochs=min(epochs, _BRIEF_EPOCHS) if brief else epochs,
             patience=self.patience,
             lr_fraction=self.fine_tune_lr,
             teacher=self._teacher,

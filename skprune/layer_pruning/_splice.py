@@ -19,6 +19,7 @@ from torch import nn
 from skprune.layer_pruning._healing import reset_optimizer
 from skprune.layer_pruning._hooks import run_hooked
 from skprune.layer_pruning._units import conv_padding
+from skprune.layer_pruning._width import remove_channels
 
 
 def _parent(module, name):
@@ -153,6 +154,8 @@ def remove_unit(module, unit, calibration):
     """Remove ``unit`` from ``module`` in place, by its kind."""
     if unit.kind == "identity":
         replace_with_identity(module, unit.name)
+    elif unit.kind == "width":
+        remove_channels(module, unit.space, unit.channels)
     else:
         bridge_splice(module, unit, calibration)
 

@@ -43,10 +43,14 @@ class Unit:
     """A removable part of a module: its name, kind, and the modules it spans."""
 
     name: str
-    kind: str  # "identity" or "bridge"
+    kind: str  # "identity", "bridge" or "width"
     n_parameters: int
     replaced: list = field(default_factory=list)  # bridge: modules set to identity
     target: str = ""  # bridge: the Linear layer folded into
+    space: object = None  # width: the channel space (see ._width.Space)
+    channels: tuple = ()  # width: the channels removed, indices into the space
+    estimate: float = 0.0  # width: the channels' summed scores
+    share: float = 0.0  # width: their share of the space's summed scores
 
 
 def _n_parameters(module):
