@@ -66,7 +66,7 @@ def _width(layer):
 
 
 class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
-    """Remove the least important layers or blocks of a skorch net.
+    """Remove the least important layers, blocks, neurons or channels of a skorch net.
 
     Fits (a clone of) the net, folds its BatchNorm layers into the weight layers
     before them, finds its prunable units on a calibration batch, scores them,
@@ -78,6 +78,10 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     of an ``nn.Sequential`` with the norm, activation and dropout modules after
     it, removed together; or a block whose output has its input's shape (a
     residual block), replaced by identity. A norm layer is never a unit alone.
+    With ``structure="width"`` a unit is a group of a layer's neurons or
+    channels, removed with every weight that reads or normalises them (see
+    ``skprune.layer_pruning._width``): the module keeps its class and its
+    ``forward``, only thinner.
 
     Parameters
     ----------
@@ -89,7 +93,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     n_layers : int or float, default=1
         Units to remove: a count, or a fraction in (0, 1] of the prunable units
         (rounded down, at least one). With ``tolerance``, an upper bound. Ignored
-        when ``max_parameters`` or ``max_flops`` sets a budget.
+        when ``max_parameters`` or ``max_flops`` sets a budget. Under
+        ``structure="width"``/``"both"`` a count of removals (a group of
+        channels, a tenth of a layer's, is one); a budget says more there.
 
     max_parameters, max_flops : int, float or None, default=None
         A budget instead of a count: units are removed until the net has at most
@@ -98,11 +104,28 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         next unit is the one of least importance per unit of cost it saves (units
         that save nothing are not removed).
 
-    importance : {"ablation", "kl", "angular", "random"}, default="ablation"
+    structure : {"layers", "width", "both"}, default="layers"
+        What a unit is: a layer or block (``"layers"``); a tenth of the
+        neurons of a ``Linear`` or of the channels of a convolution, the least
+        important by the channel score below (``"width"``), traced through
+        ``forward`` with ``torch.fx`` (custom modules with functional calls
+        too; a forward that cannot be traced is an error naming it); or either,
+        whichever the budget's rule picks next (``"both"``). Channels that
+        reach the output, a concatenation or an op the trace does not know
+        are kept.
+
+    importance : {"ablation", "kl", "angular", "random", "magnitude", \
+"taylor"}, default="ablation"
         How units are scored (see ``skprune.layer_pruning._importance``):
         validation loss increase, KL divergence of the predictions (label-free),
-        ``1 - cos`` between a unit's input and output (one forward pass), or a
-        seeded random draw (the baseline every importance should beat).
+        ``1 - cos`` between a unit's input and output (one forward pass, layers
+        only), a seeded random draw (the baseline every importance should beat);
+        for width only, the group's share of its layer's weight norm
+        (``"magnitude"``) or its summed Taylor score (``"taylor"``: each row's
+        loss change to first order, from one backward pass on calibration
+        rows). Under width, a layer's channels are ranked by the Taylor score
+        (by magnitude for ``"magnitude"``, at random for ``"random"``), and
+        the groups compared by ``importance``.
 
     splice : {"auto", "identity"}, default="auto"
         ``"auto"`` removes a weight layer of an ``nn.Sequential`` with its
@@ -113,6 +136,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     fine_tune_epochs : int, default=20
         Most epochs of healing (``partial_fit``) after removal; 0 disables it.
+        Under width, each removal but the last heals for at most 2 epochs
+        (several small cuts, each healed briefly), the last for these.
 
     patience : int or None, default=3
         When the validation loss has not improved for this many epochs, healing
@@ -160,11 +185,17 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         full-size module.
 
     removed_layers_ : list of str
-        Names (in the original module) of the removed units, in removal order.
+        Names (in the original module) of the removed units, in removal order;
+        a group of channels as ``"conv2[6 of 64]"`` (its layers joined by
+        ``+`` where a residual add ties their channels).
 
     layer_importances_ : dict
         Importance of every prunable unit of the unpruned net (higher = more
         important).
+
+    widths_ : dict
+        ``{layer: (width before, width after)}``: output features or channels
+        of every ``Linear`` and convolution of the unpruned net (0: removed).
 
     folded_layers_ : list of tuple of str
         ``(weight layer, BatchNorm)`` pairs folded into one before pruning.

@@ -217,9 +217,10 @@ class _Walk:
         return self
 
     def tensor_args(self, node):
-        return [a for a in node.args if isinstance(a, torch.fx.Node)] + [
-            a for a in node.kwargs.values() if isinstance(a, torch.fx.Node)
-        ]
+        """Every graph node ``node`` reads, in lists and tuples too."""
+        found = []
+        torch.fx.node.map_arg((node.args, node.kwargs), found.append)
+        return found
 
     def freeze_inputs(self, node, why):
         for arg in self.tensor_args(node):
@@ -504,9 +505,11 @@ def magnitude(module, space):
 
 
 def taylor(module, spaces, X, y, loss, batch_size=512):
-    """Per channel of every space: the first-order estimate of the loss change
-    when the channel is removed, ``mean_rows |sum_positions x * dL/dx|`` over the
-    consumers' inputs ``x`` (Molchanov et al., 2017), on rows ``X, y``.
+    """Per channel of every space: how much removing it changes each row's
+    loss to first order, ``mean_rows |sum_positions x * dL/dx|`` over the
+    consumers' inputs ``x`` (Molchanov et al., 2017), on rows ``X, y``. The
+    absolute value per row: at a trained net's minimum the signed total is
+    near zero for every channel, while the rows' changes still tell them apart.
 
     ``loss(output, y)`` is the net's criterion (a mean over the rows)."""
     scores = [torch.zeros(s.size, dtype=torch.float64) for s in spaces]

@@ -1,0 +1,312 @@
+"""Width pruning: channel spaces traced from forward, physical removal, scores."""
+
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.stats import spearmanr
+from torch import nn
+
+from skprune import LayerPruner
+from skprune.layer_pruning._width import (
+    channel_spaces,
+    magnitude,
+    remove_channels,
+    taylor,
+)
+
+from .conftest import ResidualMLP, make_net
+
+
+class TutorialCnn(nn.Module):
+    """Written the way skorch's MNIST tutorial writes its net."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.conv2_drop = nn.Dropout2d(p=0.1)
+        self.fc1 = nn.Linear(32 * 4 * 4, 64)
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = x.reshape(-1, 1, 8, 8)
+        x = torch.relu(self.conv1(x))
+        x = torch.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+        x = x.view(-1, x.size(1) * x.size(2) * x.size(3))
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+class ResidualCnn(nn.Module):
+    """BatchNorm, a residual add, a depthwise conv and a spatial mean."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 12, 3, padding=1)
+        self.bn0 = nn.BatchNorm2d(12)
+        self.conv1 = nn.Conv2d(12, 12, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(12)
+        self.conv2 = nn.Conv2d(12, 12, 3, padding=1)
+        self.depthwise = nn.Conv2d(12, 12, 3, padding=1, groups=12)
+        self.head = nn.Linear(12, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.stem(x)))
+        x = x + self.conv2(F.relu(self.bn1(self.conv1(x))))
+        x = F.relu(self.depthwise(x))
+        return self.head(x.mean((2, 3)))
+
+
+class Concatenating(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(8, 6), nn.Linear(8, 6)
+        self.c, self.out = nn.Linear(8, 5), nn.Linear(17, 3)
+
+    def forward(self, x):
+        return self.out(torch.cat([self.a(x), self.b(x), F.relu(self.c(x))], dim=1))
+
+
+class HardCodedView(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 64, 10)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).view(-1, 256))
+
+
+class DataDependent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(4, 8), nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = self.a(x)
+        if h.sum() > 0:  # a branch torch.fx cannot trace
+            h = torch.relu(h)
+        return self.b(h)
+
+
+def _spaces(module, example):
+    return {s.name: s for s in channel_spaces(module.eval(), example)}
+
+
+def _train_batchnorms(module, example):
+    module.train()
+    with torch.no_grad():
+        for _ in range(3):
+            module(example)
+    return module.eval()
+
+
+def test_the_tutorial_net_is_traced_through_its_functional_forward():
+    spaces = _spaces(TutorialCnn(), torch.randn(4, 64))
+    assert spaces["conv1"].consumers == {"conv2": 1}
+    assert spaces["conv2"].consumers == {"fc1": 16}  # a channel: 4x4 features
+    assert spaces["fc1"].consumers == {"fc2": 1}
+    assert "output" in spaces["fc2"].frozen
+    assert not any(spaces[n].frozen for n in ("conv1", "conv2", "fc1"))
+
+
+def test_residual_branches_batchnorm_and_depthwise_share_one_space():
+    spaces = _spaces(ResidualCnn(), torch.randn(4, 1, 8, 8))
+    joined = spaces["stem+conv2"]
+    assert joined.followers == ["bn0", "depthwise"]
+    assert joined.consumers == {"conv1": 1, "head": 1}
+    assert spaces["conv1"].followers == ["bn1"]
+    assert spaces["conv1"].consumers == {"conv2": 1}
+
+
+@pytest.mark.parametrize(
+    "module, example",
+    [
+        (TutorialCnn(), torch.randn(16, 64)),
+        (ResidualCnn(), torch.randn(16, 1, 8, 8)),
+        (ResidualMLP(), torch.randn(16, 64)),
+        (
+            nn.Sequential(
+                nn.Conv1d(2, 8, 3),
+                nn.BatchNorm1d(8),
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(8 * 6, 5),
+                nn.Dropout(),
+                nn.Linear(5, 2),
+            ),
+            torch.randn(16, 2, 8),
+        ),
+    ],
+    ids=["tutorial", "residual-cnn", "residual-mlp", "conv1d-sequential"],
+)
+def test_removing_channels_nothing_reads_leaves_the_output_unchanged(module, example):
+    # zero what the consumers read from some channels: the exact removal then
+    # computes the same function with fewer parameters
+    module = _train_batchnorms(module, example)
+    for space in channel_spaces(module, example):
+        if space.frozen:
+            continue
+        dropped = [0, space.size - 1]
+        with torch.no_grad():
+            for name, block in space.consumers.items():
+                weight = module.get_submodule(name).weight
+                for c in dropped:
+                    weight[:, c * block : (c + 1) * block] = 0
+        expected = module(example)
+        size = sum(p.numel() for p in module.parameters())
+        remove_channels(module, space, dropped)
+        torch.testing.assert_close(module(example), expected, atol=1e-5, rtol=1e-5)
+        assert sum(p.numel() for p in module.parameters()) < size
+
+
+def test_concatenated_and_hard_coded_channels_are_frozen():
+    spaces = _spaces(Concatenating(), torch.randn(4, 8))
+    assert all("cat" in spaces[n].frozen for n in ("a", "b", "c"))
+    spaces = _spaces(HardCodedView(), torch.randn(4, 1, 8, 8))
+    assert "forward fails" in spaces["conv"].frozen
+
+
+def test_an_input_added_to_a_layer_freezes_its_channels():
+    class AddsInput(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(6, 6), nn.Linear(6, 2)
+
+        def forward(self, x):
+            return self.b(x + self.a(x))
+
+    assert "untraced" in _spaces(AddsInput(), torch.randn(4, 6))["a"].frozen
+
+
+def test_untraceable_forward_is_a_clear_error(digits):
+    with pytest.raises(ValueError, match="DataDependent.forward cannot be traced"):
+        channel_spaces(DataDependent(), torch.randn(4, 4))
+
+
+def test_scores_rank_a_channel_nothing_reads_last():
+    torch.manual_seed(0)
+    module = TutorialCnn().eval()
+    with torch.no_grad():
+        module.fc1.weight[:, 3 * 16 : 4 * 16] = 0  # conv2's channel 3
+        module.conv2.weight[3] = 0
+        module.conv2.bias[3] = 0
+    X, y = torch.randn(64, 64), torch.randint(0, 10, (64,))
+    space = _spaces(module, X)["conv2"]
+    assert int(magnitude(module, space).argmin()) == 3
+    (scores,) = taylor(module, [space], X, y, F.cross_entropy)
+    assert float(scores[3]) == 0.0
+    assert (scores > 0).sum() >= space.size - 2  # dead ReLUs may score 0 too
+
+
+def test_taylor_ranks_removals_as_their_loss_changes_do(digits):
+    X, y = digits
+    X, y = torch.as_tensor(X).double(), torch.as_tensor(y)
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(64, 40), nn.Tanh(), nn.Linear(40, 40), nn.ReLU(), nn.Linear(40, 10)
+    ).double()  # fmt: skip
+    optimizer = torch.optim.Adam(module.parameters(), 1e-2)
+    for _ in range(50):
+        optimizer.zero_grad()
+        F.cross_entropy(module(X), y).backward()
+        optimizer.step()
+    spaces = [s for s in channel_spaces(module, X) if not s.frozen]
+    with torch.no_grad():
+        base = float(F.cross_entropy(module(X), y))
+    for space, scores in zip(spaces, taylor(module, spaces, X, y, F.cross_entropy)):
+        changes = []
+        for c in range(space.size):
+            pruned = copy.deepcopy(module)
+            remove_channels(pruned, space, [c])
+            with torch.no_grad():
+                changes.append(float(F.cross_entropy(pruned(X), y)) - base)
+        assert spearmanr(scores.numpy(), changes).statistic > 0.6
+
+
+@pytest.mark.parametrize("importance", ["taylor", "magnitude", "ablation"])
+def test_width_pruning_meets_the_budget_on_a_custom_module(digits, importance):
+    X, y = digits
+    torch.manual_seed(0)
+    net = make_net(TutorialCnn, max_epochs=8)
+    pruner = LayerPruner(
+        net,
+        structure="width",
+        importance=importance,
+        max_parameters=0.3,
+        fine_tune_epochs=4,
+        random_state=0,
+    ).fit(X, y)
+    module = pruner.net_.module_
+    report = pruner.report(X, y)
+    assert report.loc["pruned", "parameters"] <= 0.3 * report.loc["dense", "parameters"]
+    assert isinstance(module, TutorialCnn)  # the user's class, thinner
+    assert pruner.widths_["fc2"] == (10, 10)
+    assert any(after < before for before, after in pruner.widths_.values())
+    assert pruner.score(X, y) > 0.9
+    assert all(r["n_removed"] == r["step"] for r in pruner.history_)
+    assert all(r["healing_epochs"] >= 1 for r in pruner.history_[1:])
+    scripted = torch.jit.script(module.eval())  # ships as TorchScript
+    example = torch.as_tensor(X[:5])
+    torch.testing.assert_close(scripted(example), module(example))
+
+
+def test_both_chooses_among_layers_and_channels(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(64, 96), nn.ReLU(), nn.Linear(96, 96), nn.ReLU(),
+        nn.Linear(96, 96), nn.ReLU(), nn.Linear(96, 10),
+    )  # fmt: skip
+    net = make_net(module, max_epochs=8)
+    pruner = LayerPruner(
+        net, structure="both", max_parameters=0.3, fine_tune_epochs=3, random_state=0
+    ).fit(X, y)
+    assert (
+        pruner.history_[-1]["n_parameters"] <= 0.3 * pruner.history_[0]["n_parameters"]
+    )
+    assert pruner.score(X, y) > 0.9
+    removed = pruner.removed_layers_
+    assert len(removed) == len(pruner.history_) - 1
+    assert all("of" in name or name.isdigit() for name in removed)
+
+
+@pytest.mark.parametrize(
+    "structure, importance",
+    [("both", "angular"), ("both", "taylor"), ("layers", "magnitude")],
+)
+def test_importance_must_score_the_structure(digits, structure, importance):
+    net = make_net(TutorialCnn, max_epochs=1)
+    with pytest.raises(ValueError, match=f"importance='{importance}' does not score"):
+        LayerPruner(net, structure=structure, importance=importance).fit(*digits)
+
+
+def test_a_net_without_prunable_width_says_why(digits):
+    X, y = digits
+    net = make_net(nn.Sequential(nn.Linear(64, 10)), max_epochs=1)
+    with pytest.raises(ValueError, match="no prunable units.*output"):
+        LayerPruner(net, structure="width").fit(X, y)
+
+
+def test_a_count_removes_that_many_groups(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    pruner = LayerPruner(
+        make_net(ResidualMLP, max_epochs=4),
+        structure="width",
+        n_layers=3,
+        importance="magnitude",
+        fine_tune_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    assert len(pruner.removed_layers_) == 3
+    before, after = zip(*pruner.widths_.values())
+    assert sum(after) < sum(before)
+    joined = "inp+blocks.0.outer+blocks.1.outer+blocks.2.outer+blocks.3.outer"
+    assert "blocks.0.inner" in {
+        s.name for s in channel_spaces(pruner.net_.module_, torch.as_tensor(X[:4]))
+    }
+    assert joined in {
+        s.name for s in channel_spaces(pruner.net_.module_, torch.as_tensor(X[:4]))
+    }
