@@ -31,15 +31,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
-	$(PY) bench/bench_feature_scoring.py
-	$(PY) bench/bench_weight_pruning.py
-	$(PY) bench/bench_weight_pruning_real.py
-	$(PY) bench/bench_feature_regression.py
-	$(PY) bench/bench_feature_selection.py
-	$(PY) bench/bench_text.py
-	$(PY) bench/bench_layer_pruning_plain.py
-	$(PY) bench/bench_layer_pruning.py
-	$(PY) bench/bench_dask_scaling.py
+	$(PY) -m bench.run
 
 DOCS_STAMP := $(VENV)/.docs-stamp
 

@@ -2,7 +2,7 @@
 same in a process with the cache written (warm), and what importing skprune
 adds to importing scikit-learn. Each figure is the median over fresh processes.
 
-    python bench/bench_startup.py [--repeats 5]
+    python -m bench.bench_startup [--repeats 5]
 """
 
 import argparse
@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from _docs import write_section
+from bench._harness import write_section
 
 DATA = """
 import numpy as np, pandas as pd
@@ -94,8 +94,8 @@ def main():
     added = statistics.median(skprune) - statistics.median(sklearn)
     print(f"import skprune adds {added:.3f} s to import sklearn.linear_model")
     lines = [
-        f"Median of {args.repeats} fresh processes each; `python "
-        "bench/bench_startup.py`.",
+        f"Median of {args.repeats} fresh processes each; "
+        "`python -m bench.bench_startup`.",
         "",
         "| first call | empty numba cache (s) | cache written (s) |",
         "|---|---:|---:|",

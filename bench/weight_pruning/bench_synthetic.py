@@ -1,6 +1,6 @@
 """WeightPruner against its anchors: L1-regularised fits and RFE, in one run.
 
-    python bench/bench_weight_pruning.py [--quick]
+    python -m bench.weight_pruning.bench_synthetic [--quick]
 
 For each dataset (75/25 split) and sparsity, prints the test accuracy of
 ``make_pipeline(StandardScaler(), LogisticRegression())`` pruned by magnitude, OBS
@@ -15,7 +15,6 @@ import copy
 import warnings
 
 import numpy as np
-from _timing import timed  # bench/ is on sys.path
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import RFE
@@ -24,6 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bench._harness import timed
 from skprune import WeightPruner
 
 SPARSITIES = (0.5, 0.8, 0.9, 0.95)

@@ -1,6 +1,6 @@
 """FeaturePruner's scoring against scikit-learn's anchors, in one run.
 
-    python bench/bench_feature_scoring.py [--rows 1000000] [--repeats 3]
+    python -m bench.feature_pruning.bench_scoring [--rows 1000000] [--repeats 3]
 
 Prints a table of median times (of ``--repeats`` runs) and ratios, the number of
 truly informative columns each method ranks in its top 10, and the extra memory the
@@ -15,11 +15,11 @@ import tempfile
 import time
 
 import numpy as np
-from _timing import median_time  # bench/ is on sys.path
 from sklearn.datasets import make_classification
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.feature_selection import SelectFromModel, f_classif, mutual_info_classif
 
+from bench._harness import median_time
 from skprune import FeaturePruner
 
 

