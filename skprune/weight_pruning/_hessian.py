@@ -29,29 +29,7 @@ from scipy.linalg import lapack
 from scipy.special import expit, softmax
 
 from skprune.utils._threads import blas_threads, one_blas_thread
-from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
-
-
-def _l2_strength(model, n_samples):
-    name = model_kind(model)
-    params = own_params(model)
-    if name in ("Ridge", "RidgeClassifier"):
-        return float(params["alpha"])
-    if name == "ElasticNet":
-        return n_samples * params["alpha"] * (1 - params["l1_ratio"])
-    if name.startswith("SGD"):
-        l1_ratio = {"l2": 0.0, "l1": 1.0}.get(params["penalty"], params["l1_ratio"])
-        return (
-            0.0
-            if params["penalty"] is None
-            else n_samples * params["alpha"] * (1 - l1_ratio)
-        )
-    if name == "LogisticRegression":
-        l1_ratio, C = logistic_penalty(params)
-        return 0.0 if not np.isfinite(C) else (1.0 - l1_ratio) / C
-    if name == "LinearSVC":
-        return 1.0 / (2.0 * params["C"])
-    return 0.0
+from skprune.weight_pruning._models import l2_strength, model_kind, own_params
 
 
 def curvature_weights(model, Z, coef, intercept, y_codes):
@@ -106,7 +84,7 @@ def hessian_diagonals(model, Z, coef, intercept, y_codes, sample_weight):
         curvature = curvature * sample_weight[:, None]
     squares = Z.multiply(Z) if sp.issparse(Z) else Z**2
     diagonal = np.asarray((squares.T @ curvature).T)
-    return diagonal + _l2_strength(model, Z.shape[0])
+    return diagonal + l2_strength(model, Z.shape[0])
 
 
 # fewer rows (of nonzero curvature) than this fraction of the weights: the inverse
@@ -208,7 +186,7 @@ def inverse_hessians(model, Z, coef, intercept, y_codes, sample_weight, damping)
     curvature = curvature_weights(model, Z, coef, intercept, y_codes)
     if sample_weight is not None:
         curvature = curvature * sample_weight[:, None]
-    l2 = _l2_strength(model, Z.shape[0])
+    l2 = l2_strength(model, Z.shape[0])
     args = (l2, damping, fit_intercept)
     with blas_threads(Z.shape[1]):
         if np.all(curvature == curvature[:, :1]):  # one Hessian for every output

@@ -165,3 +165,27 @@ def affine_steps(head, n_features):
         else:
             return None
     return scale, shift
+
+
+def l2_strength(model, n_samples):
+    """The L2 penalty's weight in the model's loss summed over ``n_samples``
+    rows (0: none), as its repair and Hessian add it."""
+    name = model_kind(model)
+    params = own_params(model)
+    if name in ("Ridge", "RidgeClassifier"):
+        return float(params["alpha"])
+    if name == "ElasticNet":
+        return n_samples * params["alpha"] * (1 - params["l1_ratio"])
+    if name.startswith("SGD"):
+        l1_ratio = {"l2": 0.0, "l1": 1.0}.get(params["penalty"], params["l1_ratio"])
+        return (
+            0.0
+            if params["penalty"] is None
+            else n_samples * params["alpha"] * (1 - l1_ratio)
+        )
+    if name == "LogisticRegression":
+        l1_ratio, C = logistic_penalty(params)
+        return 0.0 if not np.isfinite(C) else (1.0 - l1_ratio) / C
+    if name == "LinearSVC":
+        return 1.0 / (2.0 * params["C"])
+    return 0.0

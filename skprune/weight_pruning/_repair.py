@@ -19,8 +19,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from skprune.weight_pruning._hessian import _l2_strength
-from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
+from skprune.weight_pruning._models import (
+    l2_strength,
+    logistic_penalty,
+    model_kind,
+    own_params,
+)
 from skprune.weight_pruning._solvers import (
     l1_logistic,
     masked_multinomial,
@@ -196,7 +200,7 @@ def repair_problem(model, problem, coef, intercept, alive):
         if logistic_penalty(own_params(model))[0] > 0:
             return coef, intercept
         fit_intercept = bool(model.fit_intercept)
-        l2 = _l2_strength(model, Z.shape[0])
+        l2 = l2_strength(model, Z.shape[0])
         return masked_multinomial(
             Z, y_codes, sample_weight, coef, intercept, full_alive, l2, fit_intercept
         )

@@ -24,8 +24,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, softmax
 
-from skprune.weight_pruning._hessian import _l2_strength
-from skprune.weight_pruning._models import logistic_penalty, model_kind, own_params
+from skprune.weight_pruning._models import (
+    l2_strength,
+    logistic_penalty,
+    model_kind,
+    own_params,
+)
 from skprune.weight_pruning._repair import repair_problem
 from skprune.weight_pruning._solvers import binary_log_loss, multinomial_log_loss
 
@@ -49,7 +53,7 @@ def swappable(model, problem, alive):
 
 def _penalties(model):
     """``(l1, l2)``: the strengths of ``l1 ||w||_1 + l2 / 2 ||w||^2``."""
-    l2 = _l2_strength(model, 0)  # a LogisticRegression's does not scale with n
+    l2 = l2_strength(model, 0)  # a LogisticRegression's does not scale with n
     ratio, C = logistic_penalty(own_params(model))
     return (0.0, l2) if not np.isfinite(C) else (ratio / C, l2)
 
