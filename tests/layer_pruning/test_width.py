@@ -5,6 +5,8 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import spearmanr
 from torch import nn
 
@@ -215,7 +217,9 @@ def test_taylor_ranks_removals_as_their_loss_changes_do(digits):
     spaces = [s for s in channel_spaces(module, X) if not s.frozen]
     with torch.no_grad():
         base = float(F.cross_entropy(module(X), y))
-    for space, scores in zip(spaces, taylor(module, spaces, X, y, F.cross_entropy)):
+    for space, scores in zip(
+        spaces, taylor(module, spaces, X, y, F.cross_entropy), strict=True
+    ):
         changes = []
         for c in range(space.size):
             pruned = copy.deepcopy(module)
@@ -301,7 +305,7 @@ def test_a_count_removes_that_many_groups(digits):
         random_state=0,
     ).fit(X, y)
     assert len(pruner.removed_layers_) == 3
-    before, after = zip(*pruner.widths_.values())
+    before, after = zip(*pruner.widths_.values(), strict=True)
     assert sum(after) < sum(before)
     joined = "inp+blocks.0.outer+blocks.1.outer+blocks.2.outer+blocks.3.outer"
     assert "blocks.0.inner" in {
@@ -310,3 +314,77 @@ def test_a_count_removes_that_many_groups(digits):
     assert joined in {
         s.name for s in channel_spaces(pruner.net_.module_, torch.as_tensor(X[:4]))
     }
+
+
+class _RandomNet(nn.Module):
+    """Convolutions (with or without BatchNorm, residual adds, a depthwise
+    conv, pooling), then a flatten or a spatial mean, then Linear layers."""
+
+    def __init__(self, convs, norm, residual, depthwise, pool, mean, linears):
+        super().__init__()
+        self.convs, self.norms = nn.ModuleList(), nn.ModuleList()
+        self.pool, self.mean = pool, mean
+        # a residual add where a conv keeps its input's width
+        self.adds = [
+            residual and w == v for w, v in zip([1, *convs[:-1]], convs, strict=True)
+        ]
+        previous = 1
+        for width in convs:
+            self.convs.append(nn.Conv2d(previous, width, 3, padding=1))
+            self.norms.append(nn.BatchNorm2d(width) if norm else nn.Identity())
+            previous = width
+        self.depthwise = (
+            nn.Conv2d(previous, previous, 3, padding=1, groups=previous)
+            if depthwise
+            else nn.Identity()
+        )
+        size = previous if mean else previous * (16 if pool else 64)
+        self.linears = nn.ModuleList()
+        for width in linears:
+            self.linears.append(nn.Linear(size, width))
+            size = width
+        self.out = nn.Linear(size, 3)
+
+    def forward(self, x):
+        for conv, norm, add in zip(self.convs, self.norms, self.adds, strict=True):
+            h = F.relu(norm(conv(x)))
+            x = x + h if add else h
+        x = self.depthwise(x)
+        if self.pool:
+            x = F.max_pool2d(x, 2)
+        x = x.mean((2, 3)) if self.mean else torch.flatten(x, 1)
+        for linear in self.linears:
+            x = torch.tanh(linear(x))
+        return self.out(x)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    convs=st.lists(st.sampled_from([2, 3, 5]), min_size=1, max_size=3),
+    norm=st.booleans(),
+    residual=st.booleans(),
+    depthwise=st.booleans(),
+    pool=st.booleans(),
+    mean=st.booleans(),
+    linears=st.lists(st.integers(2, 6), max_size=2),
+    seed=st.integers(0, 100),
+)
+def test_any_traced_removal_is_exact(
+    convs, norm, residual, depthwise, pool, mean, linears, seed
+):
+    # whatever the net, removing channels that nothing reads leaves its
+    # output unchanged, and every space left unfrozen can lose a channel
+    torch.manual_seed(seed)
+    example = torch.randn(6, 1, 8, 8)
+    module = _train_batchnorms(
+        _RandomNet(convs, norm, residual, depthwise, pool, mean, linears), example
+    )
+    for space in channel_spaces(module, example):
+        if space.frozen or space.size < 2:
+            continue
+        with torch.no_grad():
+            for name, block in space.consumers.items():
+                module.get_submodule(name).weight[:, :block] = 0
+        expected = module(example)
+        remove_channels(module, space, [0])
+        torch.testing.assert_close(module(example), expected, atol=1e-5, rtol=1e-4)
