@@ -64,18 +64,19 @@ class _SmallNet(nn.Module):
         return self.tail(self.block(torch.relu(self.head(x.float()))))
 
 
-LAYER_PRUNER = LayerPruner(
-    NeuralNetClassifier(
-        _SmallNet,
-        criterion=nn.CrossEntropyLoss,
-        max_epochs=40,
-        lr=0.1,
-        train_split=None,
-        verbose=0,
-    ),
-    fine_tune_epochs=5,
-    random_state=0,
+_SMALL_NET = NeuralNetClassifier(
+    _SmallNet,
+    criterion=nn.CrossEntropyLoss,
+    max_epochs=40,
+    lr=0.1,
+    train_split=None,
+    verbose=0,
 )
+LAYER_PRUNERS = [
+    LayerPruner(_SMALL_NET, fine_tune_epochs=5, random_state=0),
+    # channels of the head and the residual block's, removed together
+    LayerPruner(_SMALL_NET, structure="width", fine_tune_epochs=5, random_state=0),
+]
 
 
 def _expected_failures(estimator):
@@ -93,7 +94,7 @@ def _expected_failures(estimator):
 
 
 @parametrize_with_checks(
-    [*ESTIMATORS, LAYER_PRUNER], expected_failed_checks=_expected_failures
+    [*ESTIMATORS, *LAYER_PRUNERS], expected_failed_checks=_expected_failures
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

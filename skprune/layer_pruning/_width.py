@@ -118,6 +118,8 @@ _POOL_FUNCTIONS = {
 }
 _REDUCTIONS = {torch.mean, torch.sum, torch.amax, "mean", "sum", "amax"}
 _FLATTENS = {torch.flatten, torch.reshape, "flatten", "view", "reshape"}
+# what reading a tensor's size or type asks (its channels stay as they are)
+_QUERIES = {"size", "dim", "numel", "shape", "dtype", "device"}
 _JOINS = {
     operator.add,
     operator.iadd,
@@ -230,21 +232,11 @@ class _Walk:
         if node.op in ("placeholder", "get_attr"):
             return None
         if node.op == "output":
-            self.freeze_inputs_nested(node.args, "it is the net's output")
+            self.freeze_inputs(node, "it is the net's output")
             return None
         if node.op == "call_module":
             return self.visit_module(node, self.modules[node.target])
         return self.visit_call(node)
-
-    def freeze_inputs_nested(self, value, why):
-        if isinstance(value, torch.fx.Node):
-            self.freeze(self.tags.get(value), why)
-        elif isinstance(value, (tuple, list)):
-            for v in value:
-                self.freeze_inputs_nested(v, why)
-        elif isinstance(value, dict):
-            for v in value.values():
-                self.freeze_inputs_nested(v, why)
 
     def visit_module(self, node, module):
         source = node.args[0] if node.args else None
@@ -320,10 +312,10 @@ class _Walk:
         shape_out = _shape(node)
         args = self.tensor_args(node)
         tags = [self.tags.get(a) for a in args]
-        if shape_out is None:  # sizes, shapes, tuples: no tensor to follow
-            if node.op == "call_method" and target in ("size", "dim"):
-                return None
-            self.freeze_inputs(node, f"{_label(node)} reads it")
+        if shape_out is None:  # not one tensor: a size, or a tuple of tensors
+            asked = node.args[1] if target is getattr else target
+            if asked not in _QUERIES:
+                self.freeze_inputs(node, f"{_label(node)} reads it")
             return None
         source = node.args[0] if node.args else None
         tag, shape_in = self.tags.get(source), _shape(source)

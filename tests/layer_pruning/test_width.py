@@ -388,3 +388,28 @@ def test_any_traced_removal_is_exact(
         expected = module(example)
         remove_channels(module, space, [0])
         torch.testing.assert_close(module(example), expected, atol=1e-5, rtol=1e-4)
+
+
+def test_reading_a_size_keeps_the_channels_a_split_freezes_them():
+    class ReadsShape(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.fc = nn.Conv2d(1, 4, 3, padding=1), nn.Linear(4 * 64, 3)
+
+        def forward(self, x):
+            h = self.conv(x)
+            return self.fc(h.reshape(h.shape[0], -1))
+
+    class Splits(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 6), nn.Linear(3, 3)
+
+        def forward(self, x):
+            u, v = self.a(x).chunk(2, dim=1)
+            return self.b(u * v)
+
+    spaces = _spaces(ReadsShape(), torch.randn(4, 1, 8, 8))
+    assert not spaces["conv"].frozen
+    assert spaces["conv"].consumers == {"fc": 64}
+    assert "chunk" in _spaces(Splits(), torch.randn(4, 4))["a"].frozen
