@@ -232,7 +232,6 @@ def evaluate(name, seed):
             f"| {accuracy:.4f} | {accuracy - base['accuracy']:+.4f} "
             f"| {epochs} | {seconds:.0f} |"
         )
-        print(lines[-1], flush=True)
 
     pruners = {}
     for structure in ("width", "layers", "both"):
@@ -248,7 +247,6 @@ def evaluate(name, seed):
             pruner.fit(X_train, y_train)
         except ValueError as error:  # e.g. no layer unit in a custom module
             lines.append(f"| LayerPruner({structure!r}) | {error} |")
-            print(lines[-1], flush=True)
             continue
         epochs = int(sum(r["healing_epochs"] for r in pruner.history_))
         pruners[structure] = (pruner, epochs)
@@ -295,11 +293,11 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     args = parser.parse_args()
     torch.set_num_threads(2)
-    tables, wins = [], []
+    wins = []
     for name in args.nets:
         for seed in args.seeds:
             table, results, unpruned = evaluate(name, seed)
-            tables.append(table)
+            print(table + "\n", flush=True)
             width = results[WIDTH]
             both = results.get(BOTH, np.nan)
             best = np.nanmax([width, results.get(LAYERS, np.nan)])
