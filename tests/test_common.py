@@ -2,7 +2,8 @@
 
 No estimator has expected failures (WeightPrunerCV at its defaults included),
 but for WeightPrunerCV's sample-weight equivalence (its CV folds split repeated
-rows differently from weighted ones, as for every CV estimator). LayerPruner is
+rows differently from weighted ones, as for every CV estimator) and the width
+pruner's sample order invariance at 1e-7 (torch's float32 rounding). LayerPruner is
 checked with a small residual net whose input layer is lazy (any number of
 features) and whose output layer has room for the checks' classes.
 """
@@ -80,7 +81,17 @@ LAYER_PRUNERS = [
 
 
 def _expected_failures(estimator):
-    """Only WeightPrunerCV's, which it shares with every CV estimator."""
+    """WeightPrunerCV's, which it shares with every CV estimator, and one of
+    the width-pruned net's, which is torch's."""
+    if getattr(estimator, "structure", None) == "width":
+        return {
+            "check_methods_sample_order_invariance": (
+                "torch's float32 Linear on CPU rounds a row differently by its "
+                "position when in_features is not a multiple of 8 (1e-7 here; "
+                "nn.Linear(14, 5) alone does it), and width pruning leaves such "
+                "widths"
+            )
+        }
     if not isinstance(estimator, WeightPrunerCV):
         return {}
     why = (
