@@ -26,60 +26,25 @@ speed-up on 20,000 rows.
 
 import argparse
 import copy
-import time
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from skorch import NeuralNetClassifier, NeuralNetRegressor
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from bench._harness import rdataset
+from bench.layer_pruning._nets import (
+    EPOCHS,
+    cnn,
+    digits,
+    forward_seconds,
+    hpc,
+    make_net,
+    mlp,
+)
 from skprune import LayerPruner
 from skprune.layer_pruning import n_flops, n_parameters
-
-EPOCHS = 30
-
-
-def mlp(n_in, n_out, width=256, depth=6):
-    layers, previous = [], n_in
-    for _ in range(depth):
-        layers += [
-            nn.Linear(previous, width),
-            nn.BatchNorm1d(width),
-            nn.ReLU(),
-            nn.Dropout(0.1),
-        ]
-        previous = width
-    return nn.Sequential(*layers, nn.Linear(previous, n_out))
-
-
-def cnn(channels, n_out=10):
-    layers, previous = [nn.Unflatten(1, (1, 8, 8))], 1
-    for width in channels:
-        layers += [
-            nn.Conv2d(previous, width, 3, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-        ]
-        previous = width
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(previous * 64, n_out))
-
-
-def hpc():
-    frame = rdataset("modeldata", "hpc_data")
-    y = np.unique(frame.pop("class"), return_inverse=True)[1].astype(np.int64)
-    categorical = frame.select_dtypes("object")
-    numeric = frame.select_dtypes("number")
-    X = np.hstack(
-        [
-            StandardScaler().fit_transform(np.log1p(numeric.clip(lower=0))),
-            OneHotEncoder(sparse_output=False).fit_transform(categorical),
-        ]
-    )
-    return X.astype(np.float32), y
 
 
 def randhie():
@@ -91,66 +56,36 @@ def randhie():
     return X, y
 
 
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32), y.astype(np.int64)
-
-
 NETS = {
     "mlp": (
         hpc,
         lambda X, k: mlp(X.shape[1], k),
-        lambda X, k, d: mlp(X.shape[1], k, depth=d),
+        lambda X, k, d: mlp(X.shape[1], k, (256,) * d),
         3,
         "classifier",
     ),
     "cnn": (
         digits,
-        lambda X, k: cnn((32,) * 4),
-        lambda X, k, d: cnn((32,) * d),
+        lambda X, k: cnn(64, 10, (32,) * 4),
+        lambda X, k, d: cnn(64, 10, (32,) * d),
         2,
         "classifier",
     ),
     "cnn-growing": (
         digits,
-        lambda X, k: cnn((16, 32, 32, 64)),
-        lambda X, k, d: cnn((16, 32, 32, 64)[: d - 1] + (64,)),
+        lambda X, k: cnn(64, 10, (16, 32, 32, 64)),
+        lambda X, k, d: cnn(64, 10, (16, 32, 32, 64)[: d - 1] + (64,)),
         2,
         "classifier",
     ),
     "regression": (
         randhie,
-        lambda X, k: mlp(X.shape[1], 1, 128, 6),
-        lambda X, k, d: mlp(X.shape[1], 1, 128, d),
+        lambda X, k: mlp(X.shape[1], 1, (128,) * 6),
+        lambda X, k, d: mlp(X.shape[1], 1, (128,) * d),
         3,
         "regressor",
     ),
 }
-
-
-def make_net(module, kind, epochs=EPOCHS):
-    params = {
-        "optimizer": torch.optim.Adam,
-        "lr": 1e-3,
-        "max_epochs": epochs,
-        "batch_size": 128,
-        "train_split": None,
-        "verbose": 0,
-    }
-    if kind == "classifier":
-        return NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, **params)
-    return NeuralNetRegressor(module, criterion=nn.MSELoss, **params)
-
-
-def forward_seconds(module, rows, repeats=5):
-    module = module.eval()
-    times = []
-    with torch.inference_mode():
-        for _ in range(repeats):
-            start = time.perf_counter()
-            module(rows)
-            times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def torch_pruning(full, X_train, y_train, target_params, epochs, kind):
@@ -253,7 +188,7 @@ def evaluate(name, seed=0):
         torch.manual_seed(seed)
         convs = [m for m in module if isinstance(m, nn.Conv2d)]
         small = (  # the pruned net's own channels, BatchNorm back in
-            cnn(tuple(c.out_channels for c in convs))
+            cnn(64, 10, tuple(c.out_channels for c in convs))
             if convs
             else build_depth(X, n_out, depth)
         )

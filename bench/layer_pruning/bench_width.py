@@ -33,48 +33,28 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from skorch import NeuralNetClassifier
 from torch import nn
 
-from bench._harness import rdataset
+from bench.layer_pruning._nets import (
+    EPOCHS,
+    cells,
+    cnn,
+    digits,
+    forward_seconds,
+    hpc,
+    make_net,
+    mlp,
+)
 from skprune import LayerPruner
 from skprune.layer_pruning import n_flops, n_parameters
 
-EPOCHS = 30
 BUDGET = 0.3
 WIDTH, LAYERS, BOTH = (
     f"LayerPruner(structure={s!r})" for s in ("width", "layers", "both")
 )
 SCRATCH = "the width-pruned architecture from scratch"
 TP = "Torch-Pruning (group L2) at its parameters"
-
-
-def mlp(n_in, n_out, widths=(256,) * 6):
-    layers, previous = [], n_in
-    for width in widths:
-        layers += [
-            nn.Linear(previous, width),
-            nn.BatchNorm1d(width),
-            nn.ReLU(),
-            nn.Dropout(0.1),
-        ]
-        previous = width
-    return nn.Sequential(*layers, nn.Linear(previous, n_out))
-
-
-def cnn(n_in, n_out, widths=(32,) * 4):
-    layers, previous = [nn.Unflatten(1, (1, 8, 8))], 1
-    for width in widths:
-        layers += [
-            nn.Conv2d(previous, width, 3, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-        ]
-        previous = width
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(previous * 64, n_out))
 
 
 class CustomCnn(nn.Module):
@@ -106,62 +86,12 @@ def _widths(module):
     )[:-1]  # the output layer's width is the classes'
 
 
-def _table(frame, target):
-    y = np.unique(frame.pop(target), return_inverse=True)[1].astype(np.int64)
-    categorical = frame.select_dtypes("object")
-    numeric = frame.select_dtypes("number")
-    parts = [StandardScaler().fit_transform(np.log1p(numeric.clip(lower=0)))]
-    if categorical.shape[1]:
-        parts.append(OneHotEncoder(sparse_output=False).fit_transform(categorical))
-    return np.hstack(parts).astype(np.float32), y
-
-
-def hpc():
-    frame = rdataset("modeldata", "hpc_data")
-    return _table(frame, "class")
-
-
-def cells():
-    frame = rdataset("modeldata", "cells", drop=["case"])
-    return _table(frame, "class")
-
-
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32), y.astype(np.int64)
-
-
 NETS = {
     "mlp-hpc": (hpc, mlp),
     "mlp-cells": (cells, mlp),
     "cnn": (digits, cnn),
     "cnn-custom": (digits, CustomCnn),
 }
-
-
-def make_net(module, epochs=EPOCHS, lr=1e-3):
-    return NeuralNetClassifier(
-        module,
-        criterion=nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=lr,
-        max_epochs=epochs,
-        batch_size=128,
-        train_split=None,
-        verbose=0,
-    )
-
-
-def forward_seconds(module, rows, repeats=7):
-    module = module.eval()
-    times = []
-    with torch.inference_mode():
-        module(rows[:256])  # warm-up
-        for _ in range(repeats):
-            start = time.perf_counter()
-            module(rows)
-            times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def torch_pruning(full, X_train, y_train, target, epochs):
@@ -190,7 +120,7 @@ def torch_pruning(full, X_train, y_train, target, epochs):
             low = ratio
         else:
             high = ratio
-    net = make_net(pruned(high), max(epochs, 1))
+    net = make_net(pruned(high), epochs=max(epochs, 1))
     net.fit(X_train, y_train)  # the pruned module, fine-tuned (not re-initialised)
     return net
 
@@ -269,7 +199,9 @@ def evaluate(name, seed):
     module = pruner.net_.module_
     start = time.perf_counter()
     torch.manual_seed(seed)
-    scratch = make_net(build(X.shape[1], n_out, _widths(module)), EPOCHS + epochs)
+    scratch = make_net(
+        build(X.shape[1], n_out, _widths(module)), epochs=EPOCHS + epochs
+    )
     scratch.fit(X_train, y_train)
     row(
         SCRATCH,
