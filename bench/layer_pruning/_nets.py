@@ -1,5 +1,6 @@
 """The nets and tables the layer-pruning benchmarks share."""
 
+import copy
 import time
 
 import numpy as np
@@ -97,3 +98,31 @@ def digits():
     """scikit-learn's digits, pixels scaled to [0, 1]."""
     X, y = load_digits(return_X_y=True)
     return (X / 16.0).astype(np.float32), y.astype(np.int64)
+
+
+def torch_pruned(module, example, target, importance):
+    """A copy of ``module`` width-pruned by Torch-Pruning's MagnitudePruner
+    (``importance``, the output Linear kept) to about ``target`` parameters:
+    the pruning ratio bisected, the smallest found within the target."""
+    import torch_pruning as tp
+
+    def pruned(ratio):
+        copied = copy.deepcopy(module)
+        final = [m for m in copied.modules() if isinstance(m, nn.Linear)][-1]
+        tp.pruner.MagnitudePruner(
+            copied,
+            example,
+            importance=importance,
+            pruning_ratio=ratio,
+            ignored_layers=[final],
+        ).step()
+        return copied
+
+    low, high = 0.0, 0.95
+    for _ in range(12):
+        ratio = (low + high) / 2
+        if sum(p.numel() for p in pruned(ratio).parameters()) > target:
+            low = ratio
+        else:
+            high = ratio
+    return pruned(high)

@@ -42,6 +42,7 @@ from bench.layer_pruning._nets import (
     hpc,
     make_net,
     mlp,
+    torch_pruned,
 )
 from skprune import LayerPruner
 from skprune.layer_pruning import n_flops, n_parameters
@@ -92,36 +93,9 @@ def torch_pruning(full, X_train, y_train, target_params, epochs, kind):
     """Width pruning (L2 magnitude) to about ``target_params``, then fine-tuning."""
     import torch_pruning as tp
 
-    net = copy.deepcopy(full)
-    module = net.module_
     example = torch.as_tensor(X_train[:8])
-    last = [m for m in module.modules() if isinstance(m, nn.Linear)][-1]
-    low, high = 0.0, 0.95
-    for _ in range(12):  # bisect the channel ratio to the parameter count
-        ratio = (low + high) / 2
-        trial = copy.deepcopy(module)
-        final = [m for m in trial.modules() if isinstance(m, nn.Linear)][-1]
-        tp.pruner.MagnitudePruner(
-            trial,
-            example,
-            importance=tp.importance.MagnitudeImportance(p=2),
-            pruning_ratio=ratio,
-            ignored_layers=[final],
-        ).step()
-        if n_parameters(trial) > target_params:
-            low = ratio
-        else:
-            high = ratio
-    pruned = copy.deepcopy(module)
-    final = [m for m in pruned.modules() if isinstance(m, nn.Linear)][-1]
-    tp.pruner.MagnitudePruner(
-        pruned,
-        example,
-        importance=tp.importance.MagnitudeImportance(p=2),
-        pruning_ratio=high,
-        ignored_layers=[final],
-    ).step()
-    del last
+    importance = tp.importance.MagnitudeImportance(p=2)
+    pruned = torch_pruned(full.module_, example, target_params, importance)
     tuned = make_net(pruned, kind, epochs=max(epochs, 1))
     tuned.set_params(lr=1e-4)
     tuned.initialize()

@@ -27,7 +27,6 @@ rows.
 """
 
 import argparse
-import copy
 import time
 
 import numpy as np
@@ -45,6 +44,7 @@ from bench.layer_pruning._nets import (
     hpc,
     make_net,
     mlp,
+    torch_pruned,
 )
 from skprune import LayerPruner
 from skprune.layer_pruning import n_flops, n_parameters
@@ -100,27 +100,9 @@ def torch_pruning(full, X_train, y_train, target, epochs):
     import torch_pruning as tp
 
     example = torch.as_tensor(X_train[:8])
-
-    def pruned(ratio):
-        module = copy.deepcopy(full.module_)
-        final = [m for m in module.modules() if isinstance(m, nn.Linear)][-1]
-        tp.pruner.MagnitudePruner(
-            module,
-            example,
-            importance=tp.importance.GroupMagnitudeImportance(p=2),
-            pruning_ratio=ratio,
-            ignored_layers=[final],
-        ).step()
-        return module
-
-    low, high = 0.0, 0.95
-    for _ in range(12):
-        ratio = (low + high) / 2
-        if n_parameters(pruned(ratio)) > target:
-            low = ratio
-        else:
-            high = ratio
-    net = make_net(pruned(high), epochs=max(epochs, 1))
+    importance = tp.importance.GroupMagnitudeImportance(p=2)
+    module = torch_pruned(full.module_, example, target, importance)
+    net = make_net(module, epochs=max(epochs, 1))
     net.fit(X_train, y_train)  # the pruned module, fine-tuned (not re-initialised)
     return net
 
