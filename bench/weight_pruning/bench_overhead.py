@@ -36,7 +36,7 @@ TABLES = {
 
 def load(name):
     package, item, target, rows = TABLES[name]
-    frame = rdataset(package, item, rownames=True)  # as measured
+    frame = rdataset(package, item)
     if rows is not None:
         frame = frame.sample(n=rows, random_state=0)
     y = frame[target].astype(str).to_numpy()

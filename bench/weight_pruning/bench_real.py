@@ -55,7 +55,7 @@ C = 0.05
 
 def load(name):
     package, item, target = TABLES[name]
-    frame = rdataset(package, item, rownames=True)  # as measured
+    frame = rdataset(package, item)
     y = frame[target].astype(str).to_numpy()
     X = frame.drop(columns=[target]).select_dtypes("number")
     X = X.loc[:, X.std() > 0]

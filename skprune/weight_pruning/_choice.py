@@ -8,6 +8,7 @@ is the default score of classifiers.
 """
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import log_loss, make_scorer
@@ -20,45 +21,63 @@ from skprune.weight_pruning._solvers import probabilities
 _ROWS_PER_COLUMN = 2.5
 
 
-def ranking_options(selection_strengths, n_steps, shape, has_param):
+def ranking_options(rankings, shape, has_param):
     """The ranking options a CV tries, (selection multiplier, schedule) pairs
-    (a schedule: a number of cubic steps, or ``"halving"``), and the index of
-    the default one, kept unless another is :func:`clearly_better`.
+    (a schedule: a number of cubic steps, or ``"halving"``); the first is the
+    default, kept unless another is :func:`clearly_better`.
 
     ``"auto"`` on fewer than 2.5 rows per column (``shape``): the 10x more
     shrunk model first, the model as given beside it, each on one step and on
     the halving schedule; else the model as given, one step. Without a
-    regularisation parameter (``has_param``) there is nothing to shrink.
+    regularisation parameter (``has_param``) there is nothing to shrink: every
+    multiplier is 1.
 
     Examples
     --------
     >>> from skprune.weight_pruning._choice import ranking_options
-    >>> ranking_options("auto", "auto", (100, 300), True)
-    ([(10.0, 1), (1.0, 1), (10.0, 'halving'), (1.0, 'halving')], 0)
-    >>> ranking_options("auto", "auto", (1000, 300), True)
-    ([(1.0, 1)], 0)
-    >>> ranking_options([10, 1], 3, (1000, 300), True)
-    ([(10.0, 3), (1.0, 3)], 1)
+    >>> ranking_options("auto", (100, 300), True)
+    [(10.0, 1), (1.0, 1), (10.0, 'halving'), (1.0, 'halving')]
+    >>> ranking_options("auto", (1000, 300), True)
+    [(1.0, 1)]
+    >>> ranking_options([(1, 3), (10, "halving")], (1000, 300), False)
+    [(1.0, 3), (1.0, 'halving')]
     """
-    few_rows = shape[0] < _ROWS_PER_COLUMN * shape[1]
-    if isinstance(selection_strengths, str):  # "auto": 10x first, the default
-        multipliers, reference = ([10.0, 1.0] if few_rows else [1.0]), 0
-    else:
-        multipliers = np.asarray(selection_strengths, dtype=np.float64).ravel()
-        if multipliers.size == 0 or np.any(multipliers <= 0):
-            raise ValueError(
-                "selection_strengths must be positive multipliers of the model's "
-                f"shrinkage (1: as given); got {selection_strengths!r}."
-            )
-        given = np.flatnonzero(multipliers == 1.0)  # the model as given
-        reference = int(given[0]) if given.size else 0
-    if not has_param:
-        multipliers, reference = [1.0], 0  # nothing to strengthen
-    schedules = [n_steps]
-    if n_steps == "auto":  # re-ranking tried too where rows are few
+    if isinstance(rankings, str):  # "auto"
+        few_rows = shape[0] < _ROWS_PER_COLUMN * shape[1]
+        multipliers = [10.0, 1.0] if few_rows else [1.0]
         schedules = [1, "halving"] if few_rows else [1]
-    options = [(float(m), steps) for steps in schedules for m in multipliers]
-    return options, reference
+        rankings = [(m, steps) for steps in schedules for m in multipliers]
+    options = []
+    for option in rankings:
+        if not _is_ranking(option):
+            raise ValueError(
+                "rankings must be 'auto' or a list of (selection_strength, "
+                "n_steps) pairs: a positive multiplier of the model's shrinkage "
+                "(1: as given) and a number of steps (an int >= 1) or "
+                f"'halving'; got {option!r} in {rankings!r}."
+            )
+        multiplier = float(option[0]) if has_param else 1.0
+        steps = option[1] if option[1] == "halving" else int(option[1])
+        if (multiplier, steps) not in options:
+            options.append((multiplier, steps))
+    if not options:
+        raise ValueError(
+            "rankings must name at least one (selection_strength, n_steps) pair."
+        )
+    return options
+
+
+def _is_ranking(option):
+    """Whether ``option`` is a (positive number, int >= 1 or "halving") pair."""
+    if isinstance(option, str) or len(np.atleast_1d(option)) != 2:
+        return False
+    multiplier, steps = option
+    number = isinstance(multiplier, Real) and not isinstance(multiplier, bool)
+    if not (number and np.isfinite(multiplier) and multiplier > 0):
+        return False
+    if isinstance(steps, str):
+        return steps == "halving"
+    return isinstance(steps, Integral) and not isinstance(steps, bool) and steps >= 1
 
 
 def skipped_last(mean_scores):

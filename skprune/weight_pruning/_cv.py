@@ -42,7 +42,14 @@ from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
 from skprune.weight_pruning._shrinkage import Shrinkage
 
 # WeightPruner's parameters the CV does not take (class attributes below)
-_PINNED = ("refit", "validation_fraction", "prefit", "block_fraction", "damping")
+_PINNED = (
+    "refit",
+    "validation_fraction",
+    "prefit",
+    "block_fraction",
+    "damping",
+    "n_steps",
+)
 
 # with a tolerance, the sparsities tried: these fractions of ``sparsity``
 _LEVELS = np.arange(1, 11) / 10
@@ -116,17 +123,23 @@ class WeightPrunerCV(WeightPruner):
         two in a row score more than 2% below its best so far (those left
         score NaN in ``cv_results_``): the weakest L1 refits are the slowest.
 
-    selection_strengths : "auto" or array-like of float, default="auto"
-        How many times stronger than the model's own the shrinkage is of the
-        model whose weights are ranked for pruning (``C / m`` or ``alpha * m``;
-        1: the model as given), as the relaxed lasso selects with a strong
-        penalty and refits with a tuned one. Several values: each is tried in
-        every fold with every repair strength, and another than 1 is kept only
-        where its paired fold gain exceeds one standard error. ``"auto"``: with
-        fewer than 2.5 rows per column (a model fitted on few rows per column
-        has noisy weights), 10 and 1 are tried and 10 is kept unless 1 is
-        clearly better; else 1 only (the user guide has the measurements).
-        Models without a regularisation parameter use the model as given.
+    rankings : "auto" or list of (selection_strength, n_steps) pairs, \
+default="auto"
+        The pruning paths the folds compare; the first is kept unless another's
+        paired fold gain (each at its best repair) exceeds one standard error.
+        ``selection_strength``: how many times stronger than the model's own
+        the shrinkage is of the model whose weights are ranked (``C / m`` or
+        ``alpha * m``; 1: the model as given), as the relaxed lasso selects
+        with a strong penalty and refits with a tuned one; models without a
+        regularisation parameter rank as given. ``n_steps``: after each step
+        of the path but the last, the survivors are refitted with the ranking
+        model and ranked anew - an int for the cubic schedule of
+        :class:`WeightPruner`'s ``n_steps``, or ``"halving"`` (each step prunes
+        half the units left); a later step inverts the Hessian of the columns
+        left only. ``"auto"``: ``[(1, 1)]``; with fewer than 2.5 rows per
+        column (noisy weights), ``[(10, 1), (1, 1), (10, "halving"), (1,
+        "halving")]``, about twice the CV time (the user guide has the
+        measurements).
 
     cv : int, cross-validation generator or iterable, default=5
         As in scikit-learn (stratified folds for classifiers).
@@ -141,17 +154,6 @@ class WeightPrunerCV(WeightPruner):
         Largest allowed drop of the mean CV score from the dense model's. The
         sparsities ``sparsity * (0.1, 0.2, ..., 1.0)`` are tried, and the
         sparsest within tolerance (with its best strength) is kept.
-
-    n_steps : int or "auto", default="auto"
-        Steps of the pruning path inside every fit (folds and the final one):
-        after each step but the last, the survivors are refitted with the model
-        whose weights are ranked and ranked anew (cubic schedule, as
-        :class:`WeightPruner`'s ``n_steps``); the repair strengths are tried on
-        the last. A later step inverts the Hessian of the columns left only.
-        ``"auto"``: one step, and with fewer than 2.5 rows per column also a
-        halving schedule (each step prunes half the columns left) beside it,
-        kept only where its paired fold gain exceeds one standard error
-        (``cv_results_["param_n_steps"]``); it costs about twice the CV time.
 
     swaps : "auto" or bool, default="auto"
         After the final fit's repair, exchange kept columns for dropped ones
@@ -184,8 +186,8 @@ class WeightPrunerCV(WeightPruner):
     ----------
     best_params_ : dict
         The chosen ``sparsity``, repair strength (key ``"C"`` or ``"alpha"``),
-        ``penalty``, ``selection_strength`` and ``n_steps`` (a number of
-        steps, or ``"halving"``).
+        ``penalty``, and the ranking's ``selection_strength`` and ``n_steps``
+        (a number of steps, or ``"halving"``).
 
     best_score_ : float
         Mean CV score of the chosen setting.
@@ -239,22 +241,22 @@ classes_, n_features_in_, feature_names_in_
             if key not in _PINNED
         },
         "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
-        "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "penalty": [StrOptions({"auto", "l1", "l2"})],
         "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "selection_strengths": [StrOptions({"auto"}), "array-like"],
+        "rankings": [StrOptions({"auto"}), list, tuple],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
     }
 
     # fixed for the CV: always fitted and repaired, folds instead of a split,
-    # the OBS path at WeightPruner's defaults
+    # the OBS path at WeightPruner's defaults, schedules in ``rankings``
     refit = True
     validation_fraction = None
     prefit = False
     block_fraction = 0.02
     damping = 1e-3
+    n_steps = 1
 
     def __init__(
         self,
@@ -263,8 +265,7 @@ classes_, n_features_in_, feature_names_in_
         sparsity="auto",
         penalty="auto",
         strengths=10,
-        selection_strengths="auto",
-        n_steps="auto",
+        rankings="auto",
         cv=5,
         scoring=None,
         tolerance=None,
@@ -279,8 +280,7 @@ classes_, n_features_in_, feature_names_in_
         self.sparsity = sparsity
         self.penalty = penalty
         self.strengths = strengths
-        self.selection_strengths = selection_strengths
-        self.n_steps = n_steps
+        self.rankings = rankings
         self.cv = cv
         self.scoring = scoring
         self.tolerance = tolerance
@@ -332,9 +332,8 @@ classes_, n_features_in_, feature_names_in_
         self._shrinkage = shrinkages[0]
         grid = self._shrinkage.grid(self.strengths)
         candidates = [(shrinkage, value) for shrinkage in shrinkages for value in grid]
-        rankings, reference = ranking_options(
-            self.selection_strengths,
-            self.n_steps,
+        rankings = ranking_options(
+            self.rankings,
             X.shape,
             self._shrinkage.param is not None,
         )
@@ -376,7 +375,7 @@ classes_, n_features_in_, feature_names_in_
                 for fold in splits
             )
             self.n_splits_ = len(folds)
-            self._choose(folds, candidates, levels, rankings, reference)
+            self._choose(folds, candidates, levels, rankings)
             chosen, chosen_steps = rankings[self._chosen_selection]
             if chosen != 1.0:  # the weights ranked are a more shrunk model's
                 estimator = self._selecting(chosen)
@@ -430,7 +429,7 @@ classes_, n_features_in_, feature_names_in_
             param = f"{self.estimator.steps[-1][0]}__{param}"
         return clone(self._wrapped).set_params(**{param: value})
 
-    def _choose(self, folds, candidates, levels, rankings, reference):
+    def _choose(self, folds, candidates, levels, rankings):
         dense = np.array([fold[0] for fold in folds])
         # (folds, rankings, levels, candidates)
         scores = np.stack([fold[1] for fold in folds])
@@ -439,7 +438,7 @@ classes_, n_features_in_, feature_names_in_
             chosen = sparsest_within_one_se(scores)
         else:
             chosen = sparsest_within(mean, dense.mean(), self.tolerance, levels)
-        selection = clearly_better(scores[:, :, chosen], reference)
+        selection = clearly_better(scores[:, :, chosen])  # the first by default
         # the penalty: L2 (every kept weight used) unless the L1 refit, which
         # selects again among them, is better beyond the folds' noise; then its
         # best strength (the first best: the most shrinkage)

@@ -367,7 +367,7 @@ def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(can
         _model(C=100.0),
         sparsity=0.9,
         strengths=3,
-        selection_strengths=[1.0, 1000.0],
+        rankings=[(1.0, 1), (1000.0, 1)],  # the model as given first
         swaps=False,  # the path's columns, as ranked
     ).fit(X, y)
     results = pruner.cv_results_
@@ -387,32 +387,38 @@ def test_cv_picks_a_more_shrunk_ranking_model_where_it_scores_clearly_better(can
     )
     by_hand = WeightPruner(ranking, sparsity=0.9, structure="unstructured").fit(X, y)
     assert np.all(pruner.support_ <= by_hand.support_)
-    with pytest.raises(ValueError, match="positive multipliers"):
-        WeightPrunerCV(_model(), selection_strengths=[0.0]).fit(X, y)
+    for bad in ([(0.0, 1)], [(1.0, 0)], [(1.0, "cubic")], [1.0], [(1.0, True)]):
+        with pytest.raises(ValueError, match="selection_strength, n_steps"):
+            WeightPrunerCV(_model(), rankings=bad).fit(X, y)
 
 
-def test_auto_selection_strengths_try_the_model_as_given_beside_10x_on_few_rows(
-    cancer,
-):
+def test_auto_rankings_try_the_model_as_given_beside_10x_on_few_rows(cancer):
     X, y = cancer
     wide = np.hstack(
         [X.to_numpy()[:80], np.random.default_rng(0).normal(size=(80, 30))]
     )
-    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, n_steps=1)
+    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2)
     pruner.fit(wide, y[:80])
-    tried = np.unique(pruner.cv_results_["param_selection_strength"])
-    np.testing.assert_array_equal(tried, [1.0, 10.0])  # 80 rows < 2.5 x 60 columns
-    # 10x kept unless the model as given is better beyond the folds' noise
     results = pruner.cv_results_
-    assert results["param_selection_strength"][0] == 10.0  # the reference first
+    # 80 rows < 2.5 x 60 columns; 10x first, kept unless another ranking is
+    # better beyond the folds' noise
+    assert results["param_selection_strength"][0] == 10.0
+    assert results["param_n_steps"][0] == 1
     scores = np.stack(
         [results[f"split{k}_test_score"] for k in range(pruner.n_splits_)]
-    ).reshape(pruner.n_splits_, 2, -1)  # (folds, selections, candidates)
-    # each selection at its best candidate on average, compared fold by fold
-    best = scores[:, [0, 1], scores.mean(axis=0).argmax(axis=1)]
-    gains = best[:, 1] - best[:, 0]
-    clear = gains.mean() - gains.std(ddof=1) / np.sqrt(len(gains)) > 0
-    assert pruner.best_params_["selection_strength"] == (1.0 if clear else 10.0)
+    ).reshape(pruner.n_splits_, 4, -1)  # (folds, rankings, candidates)
+    # each ranking at its best candidate on average, compared fold by fold
+    best = scores[:, np.arange(4), scores.mean(axis=0).argmax(axis=1)]
+    gains = best - best[:, :1]
+    clear = gains.mean(axis=0) - gains.std(axis=0, ddof=1) / np.sqrt(len(gains))
+    clear[0] = 0.0
+    kept = int(np.argmax(clear)) if clear.max() > 0 else 0
+    first = kept * scores.shape[2]
+    assert (
+        pruner.best_params_["selection_strength"]
+        == (results["param_selection_strength"][first])
+    )
+    assert pruner.best_params_["n_steps"] == results["param_n_steps"][first]
     # many rows per column: the model as given only
     pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2).fit(X, y)
     assert set(pruner.cv_results_["param_selection_strength"]) == {1.0}
@@ -478,7 +484,7 @@ def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
             (-0.4, np.asarray(row, float)[None, None, :], np.ones((1, 1, 4), int))
             for row in fold_scores
         ]
-        pruner._choose(folds, candidates, np.array([0.9]), [(1.0, 1)], 0)
+        pruner._choose(folds, candidates, np.array([0.9]), [(1.0, 1)])
         return pruner.best_params_["penalty"], pruner.best_params_["C"]
 
     # L1 ahead on average, within the folds' noise: L2, at its best strength
@@ -503,15 +509,14 @@ def test_auto_ranks_a_10x_more_shrunk_model_when_rows_are_few_per_column():
     assert np.all(pruner.support_ <= by_hand.support_)
 
 
-def test_cv_n_steps_prunes_in_steps_as_weight_pruner_does(cancer):
+def test_cv_ranking_in_steps_prunes_as_weight_pruner_does(cancer):
     X, y = cancer
     gradual = WeightPrunerCV(
         _model(),
         sparsity=0.8,
-        n_steps=4,
+        rankings=[(1.0, 4)],  # the model as given, 4 steps
         penalty="l2",
         strengths=[1.0],
-        selection_strengths=[1.0],
         cv=3,
         swaps=False,  # WeightPruner's default
     ).fit(X, y)
