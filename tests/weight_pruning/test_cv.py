@@ -424,23 +424,13 @@ def test_auto_rankings_try_the_model_as_given_beside_10x_on_few_rows(cancer):
     assert set(pruner.cv_results_["param_selection_strength"]) == {1.0}
 
 
-def test_auto_n_steps_tries_a_halving_schedule_on_few_rows(cancer, monkeypatch):
-    from skprune.weight_pruning import _cv
-
+def test_auto_rankings_try_a_halving_schedule_on_few_rows(cancer):
     X, y = cancer
     wide = np.hstack(
         [X.to_numpy()[:80], np.random.default_rng(0).normal(size=(80, 30))]
     )
-    schedules = []
-    ranked_path = _cv.WeightPrunerCV._ranked_path
-
-    def recording(self, *args, **kwargs):
-        schedules.append(kwargs.get("steps", args[-1]))
-        return ranked_path(self, *args, **kwargs)
-
-    monkeypatch.setattr(_cv.WeightPrunerCV, "_ranked_path", recording)
-    pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, cv=3)
-    pruner.fit(wide, y[:80])
+    kwargs = {"sparsity": 0.9, "strengths": 2, "cv": 3, "random_state": 0}
+    pruner = WeightPrunerCV(_model(), **kwargs).fit(wide, y[:80])
     results = pruner.cv_results_
     # (10x, 1x) x (one step, halving), the one-step 10x ranking the reference
     rankings = list(
@@ -452,9 +442,14 @@ def test_auto_n_steps_tries_a_halving_schedule_on_few_rows(cancer, monkeypatch):
         (10.0, "halving"),
         (1.0, "halving"),
     ]
-    # every fold ran both schedules (the dense fit shared), the final fit the chosen
-    assert schedules[:-1] == 3 * [1, 1, "halving", "halving"]
-    assert schedules[-1] == pruner.best_params_["n_steps"]
+    # every fold scored every ranking
+    for k in range(pruner.n_splits_):
+        scores = results[f"split{k}_test_score"].reshape(4, -1)
+        assert np.isfinite(scores).any(axis=1).all()
+    # the final fit prunes along the chosen ranking: asked for alone, the same
+    chosen = (pruner.best_params_["selection_strength"], pruner.best_params_["n_steps"])
+    alone = WeightPrunerCV(_model(), rankings=[chosen], **kwargs).fit(wide, y[:80])
+    np.testing.assert_array_equal(alone.support_, pruner.support_)
     assert pruner.sparsity_ >= 0.9 - 1e-9
     # many rows per column: one step only
     pruner = WeightPrunerCV(_model(), sparsity=0.9, strengths=2, cv=3).fit(X, y)
