@@ -136,8 +136,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     fine_tune_epochs : int, default=20
         Most epochs of healing (``partial_fit``) after removal; 0 disables it.
-        Under width, each removal but the last heals for at most 2 epochs
-        (several small cuts, each healed briefly), the last for these.
+        Under width, each removal but the last heals for 2 epochs without
+        early stopping (several small cuts, each healed briefly), the last
+        for these.
 
     patience : int or None, default=3
         When the validation loss has not improved for this many epochs, healing
@@ -582,8 +583,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return self._validation.record(step, removed, before, start, healed, epochs)
 
     def _repair(self, X_train, y_train, brief=False):
-        """Heal the net by fine-tuning (see ``_healing.heal``); ``brief``: at
-        most ``_BRIEF_EPOCHS``, between the removals of channels."""
+        """Heal the net by fine-tuning (see ``_healing.heal``); ``brief``:
+        exactly ``_BRIEF_EPOCHS`` (fewer if ``fine_tune_epochs`` is), between
+        the removals of channels, without early stopping."""
         validation = self._validation
         epochs = self.fine_tune_epochs
         return heal(
@@ -592,7 +594,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             y_train,
             lambda module: -validation.loss(module),  # smoother than accuracy
             max_epochs=min(epochs, _BRIEF_EPOCHS) if brief else epochs,
-            patience=self.patience,
+            # a brief heal keeps what it trained: restoring the unhealed net
+            # whenever two epochs missed its validation loss threw healing away
+            patience=None if brief else self.patience,
             lr_fraction=self.fine_tune_lr,
             teacher=self._teacher,
             distill=self.distill,
