@@ -69,7 +69,7 @@ def ranking_options(rankings, shape, has_param):
 
 def _is_ranking(option):
     """Whether ``option`` is a (positive number, int >= 1 or "halving") pair."""
-    if isinstance(option, str) or len(np.atleast_1d(option)) != 2:
+    if not isinstance(option, (tuple, list)) or len(option) != 2:
         return False
     multiplier, steps = option
     number = isinstance(multiplier, Real) and not isinstance(multiplier, bool)
