@@ -101,27 +101,26 @@ class WeightPrunerCV(WeightPruner):
         smallest model the folds cannot tell from the best). A float asks for
         that fraction, and costs a tenth of ``"auto"``'s repairs.
 
-    penalty : {"auto", "l1", "l2"}, default="auto"
-        The repair's penalty. ``"auto"``: both L1 and L2 are tried (each over
-        ``strengths``) where the model can take an L1 penalty
-        (LogisticRegression - liblinear for two classes, saga otherwise -,
-        LinearSVC with the squared hinge, SGD models, Perceptron), and L1 is
-        kept only where its paired fold gain over L2 (each at its best
-        strength) exceeds one standard error; L1 only for Lasso and
-        ElasticNet; L2 only for Ridge, RidgeClassifier and the multinomial
-        repair of per-class masks. On many rows per column the L1 refit wins by
-        selecting again among the kept weights; on few it drops weights it
-        should keep. A model without a regularisation parameter
-        (LinearRegression) has nothing to tune: only the sparsity is, with
-        ``tolerance``.
-
-    strengths : int or array-like, default=10
-        Values of the model's regularisation parameter (``C`` or ``alpha``)
-        tried for the repair. An int ``n``: ``n`` values spread log-evenly over
-        1/100 to 100 times the model's own value. In each fold every penalty
-        runs them from the strongest shrinkage to the weakest and stops once
-        two in a row score more than 2% below its best so far (those left
-        score NaN in ``cv_results_``): the weakest L1 refits are the slowest.
+    strengths : int, array-like or dict, default=10
+        The repair grid: values of the model's regularisation parameter (``C``
+        or ``alpha``) tried, for each penalty tried. An int ``n``: ``n`` values
+        spread log-evenly over 1/100 to 100 times the model's own value; an
+        array: those values. Either is tried with L1 and with L2 where the
+        model can take an L1 penalty (LogisticRegression - liblinear for two
+        classes, saga otherwise -, LinearSVC with the squared hinge, SGD
+        models, Perceptron), and L1 is kept only where its paired fold gain
+        over L2 (each at its best strength) exceeds one standard error; L1
+        only for Lasso and ElasticNet; L2 only for Ridge, RidgeClassifier and
+        the multinomial repair of per-class masks. A dict ``{"l1": ..., "l2":
+        ...}`` names the penalties tried, each with an int or values of its
+        own (``{"l2": 10}``: L2 only). On many rows per column the L1 refit
+        wins by selecting again among the kept weights; on few it drops
+        weights it should keep. In each fold every penalty runs its values
+        from the strongest shrinkage to the weakest and stops once two in a
+        row score more than 2% below its best so far (those left score NaN in
+        ``cv_results_``): the weakest L1 refits are the slowest. A model
+        without a regularisation parameter (LinearRegression) has nothing to
+        tune: only the sparsity is, with ``tolerance``.
 
     rankings : "auto" or list of (selection_strength, n_steps) pairs, \
 default="auto"
@@ -241,8 +240,7 @@ classes_, n_features_in_, feature_names_in_
             if key not in _PINNED
         },
         "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
-        "penalty": [StrOptions({"auto", "l1", "l2"})],
-        "strengths": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "strengths": [Interval(Integral, 1, None, closed="left"), "array-like", dict],
         "rankings": [StrOptions({"auto"}), list, tuple],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
@@ -263,7 +261,6 @@ classes_, n_features_in_, feature_names_in_
         estimator,
         *,
         sparsity="auto",
-        penalty="auto",
         strengths=10,
         rankings="auto",
         cv=5,
@@ -278,7 +275,6 @@ classes_, n_features_in_, feature_names_in_
     ):
         self.estimator = estimator
         self.sparsity = sparsity
-        self.penalty = penalty
         self.strengths = strengths
         self.rankings = rankings
         self.cv = cv
@@ -324,14 +320,11 @@ classes_, n_features_in_, feature_names_in_
             and model_kind(final_step(self.estimator)) == "LogisticRegression"
         )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        shrinkages = Shrinkage.candidates(
-            final_step(self.estimator), self.penalty, n_classes, coupled, seed
+        candidates = Shrinkage.candidates(
+            final_step(self.estimator), self.strengths, n_classes, coupled, seed
         )
-        # every penalty on the same scale (the model's C or alpha); the chosen
-        # one replaces the first once the folds have spoken
-        self._shrinkage = shrinkages[0]
-        grid = self._shrinkage.grid(self.strengths)
-        candidates = [(shrinkage, value) for shrinkage in shrinkages for value in grid]
+        # the chosen penalty replaces the first once the folds have spoken
+        self._shrinkage = candidates[0][0]
         rankings = ranking_options(
             self.rankings,
             X.shape,
@@ -442,13 +435,19 @@ classes_, n_features_in_, feature_names_in_
         # the penalty: L2 (every kept weight used) unless the L1 refit, which
         # selects again among them, is better beyond the folds' noise; then its
         # best strength (the first best: the most shrinkage)
-        penalties = np.array([shrinkage.penalty for shrinkage, _ in candidates], object)
-        n_penalties = len(set(penalties))
-        by_penalty = scores[:, selection, chosen].reshape(len(folds), n_penalties, -1)
-        reference = n_penalties - 1  # L2 last where both are tried
-        kept = clearly_better(by_penalty, reference) if n_penalties > 1 else 0
-        per_penalty = skipped_last(mean[selection, chosen]).reshape(n_penalties, -1)
-        best = kept * per_penalty.shape[1] + int(np.argmax(per_penalty[kept]))
+        penalties = [shrinkage.penalty for shrinkage, _ in candidates]
+        groups = [
+            np.flatnonzero([p == penalty for p in penalties])
+            for penalty in dict.fromkeys(penalties)
+        ]
+        at_chosen = scores[:, selection, chosen]  # (folds, candidates)
+        by_penalty = np.full((len(folds), len(groups), max(map(len, groups))), np.nan)
+        for k, group in enumerate(groups):  # a grid per penalty, NaN-padded
+            by_penalty[:, k, : len(group)] = at_chosen[:, group]
+        reference = len(groups) - 1  # L2 last where both are tried
+        kept = clearly_better(by_penalty, reference) if len(groups) > 1 else 0
+        group = groups[kept]
+        best = int(group[np.argmax(skipped_last(mean[selection, chosen][group]))])
         self._shrinkage, strength = candidates[best]
         param = self._shrinkage.param or "strength"
         self.cv_results_ = results_table(folds, rankings, levels, candidates, param)

@@ -99,9 +99,10 @@ class Shrinkage:
                 else ""
             )
             raise ValueError(
-                f"penalty={penalty!r}: {name}'s repair cannot take an "
-                f"{penalty.upper()} penalty{why}. Models that can: "
-                f"{', '.join(supported)}; or use penalty='auto'."
+                f"strengths={{{penalty!r}: ...}}: {name}'s repair cannot take "
+                f"an {penalty.upper()} penalty{why}. Models that can: "
+                f"{', '.join(supported)}; or give strengths as an int or "
+                "values (the penalties the model takes)."
             )
         self.penalty = penalty if self.param is not None else None
         self.settings = dict(settings or {})
@@ -117,29 +118,53 @@ class Shrinkage:
             )
 
     @classmethod
-    def candidates(cls, model, penalty, n_classes, coupled, seed=None):
-        """The penalties a CV tries for ``model``'s repair, as Shrinkage objects.
+    def candidates(cls, model, strengths, n_classes, coupled, seed=None):
+        """The (Shrinkage, strength) pairs a CV tries for ``model``'s repair:
+        per penalty, its strengths from the strongest shrinkage to the
+        weakest; L2 last where both are tried.
 
-        ``penalty="auto"``: L1 and L2 where the repair takes both, else the one
-        it takes; ``"l1"`` / ``"l2"``: that one.
+        ``strengths`` an int or values: L1 and L2 where the repair takes both,
+        else the one it takes; a dict: the penalties it names, each over its
+        own int or values.
 
         Examples
         --------
         >>> from sklearn.linear_model import Lasso, LogisticRegression, Ridge
         >>> from skprune.weight_pruning._shrinkage import Shrinkage
-        >>> def tried(model, n_classes=2):
-        ...     found = Shrinkage.candidates(model, "auto", n_classes, False)
-        ...     return [s.penalty for s in found]
-        >>> tried(LogisticRegression()), tried(Ridge(), 0), tried(Lasso(), 0)
-        (['l1', 'l2'], ['l2'], ['l1'])
+        >>> def tried(model, strengths=2, n_classes=2):
+        ...     found = Shrinkage.candidates(model, strengths, n_classes, False)
+        ...     return [(s.penalty, float(v)) for s, v in found]
+        >>> tried(LogisticRegression())
+        [('l1', 0.01), ('l1', 100.0), ('l2', 0.01), ('l2', 100.0)]
+        >>> tried(Ridge(), [1.0], 0), tried(Lasso(), [1.0], 0)
+        ([('l2', 1.0)], [('l1', 1.0)])
+        >>> tried(LogisticRegression(), {"l2": [0.5, 2.0]})
+        [('l2', 0.5), ('l2', 2.0)]
         """
-        first = cls(model, penalty, n_classes, coupled, seed)
-        if penalty != "auto" or first.penalty != "l1":
-            return [first]
-        try:
-            return [first, cls(model, "l2", n_classes, coupled, seed)]
-        except ValueError:  # L1 only (Lasso, ElasticNet)
-            return [first]
+        if isinstance(strengths, dict):
+            unknown = set(strengths) - {"l1", "l2"}
+            if unknown or not strengths:
+                raise ValueError(
+                    "strengths as a dict maps a penalty, 'l1' or 'l2', to an "
+                    f"int or values; got keys {sorted(map(str, strengths))}."
+                )
+            grids = {p: strengths[p] for p in ("l1", "l2") if p in strengths}
+            shrinkages = [cls(model, p, n_classes, coupled, seed) for p in grids]
+            values = list(grids.values())
+        else:
+            first = cls(model, "auto", n_classes, coupled, seed)
+            shrinkages = [first]
+            if first.penalty == "l1":
+                try:
+                    shrinkages.append(cls(model, "l2", n_classes, coupled, seed))
+                except ValueError:  # L1 only (Lasso, ElasticNet)
+                    pass
+            values = [strengths] * len(shrinkages)
+        return [
+            (shrinkage, value)
+            for shrinkage, grid in zip(shrinkages, values, strict=True)
+            for value in shrinkage.grid(grid)
+        ]
 
     def grid(self, strengths):
         """Values of ``param``, from the strongest shrinkage to the weakest.

@@ -40,7 +40,7 @@ def test_cv_chooses_the_strength_with_the_pruning_rerun_in_each_fold(cancer):
     results = pruner.cv_results_
     # 569 rows for 30 columns: the model as given ranks the weights
     assert results["param_selection_strength"].tolist() == [1.0] * 8
-    # penalty="auto": the L1 and the L2 repair, each over the 4 strengths
+    # an int: the L1 and the L2 repair, each over the 4 strengths
     assert results["param_penalty"].tolist() == ["l1"] * 4 + ["l2"] * 4
     assert results["param_C"].tolist() == 2 * sorted(results["param_C"][:4].tolist())
     assert pruner.best_params_["C"] == results["param_C"][pruner.best_index_]
@@ -113,7 +113,7 @@ def test_cv_scores_match_a_hand_run_fold():
     X, y = load_breast_cancer(return_X_y=True)
     cv = StratifiedKFold(3)
     pruner = WeightPrunerCV(
-        _model(), sparsity=0.8, strengths=[0.1], penalty="l2", cv=cv, scoring="accuracy"
+        _model(), sparsity=0.8, strengths={"l2": [0.1]}, cv=cv, scoring="accuracy"
     ).fit(X, y)
     for k, (train, test) in enumerate(cv.split(X, y)):
         by_hand = WeightPruner(_model(), sparsity=0.8).fit(X[train], y[train])
@@ -150,7 +150,7 @@ def test_cv_warns_when_no_level_is_within_tolerance(cancer):
     y = (X.sum(axis=1) > 0).astype(int)
     with pytest.warns(UserWarning, match="No sparsity tried keeps") as record:
         WeightPrunerCV(
-            _model(), sparsity=0.99, tolerance=0.0, penalty="l2", strengths=[1.0], cv=2
+            _model(), sparsity=0.99, tolerance=0.0, strengths={"l2": [1.0]}, cv=2
         ).fit(X, y)
     assert [w.filename for w in record if "No sparsity" in str(w.message)] == [
         __file__
@@ -199,7 +199,27 @@ def test_cv_multiclass_unstructured_is_l2_and_l1_is_a_clear_error():
     assert pruner.best_params_["penalty"] == "l2"
     assert pruner.score(X, y) > 0.9
     with pytest.raises(ValueError, match='structure="feature"'):
-        WeightPrunerCV(_model(), penalty="l1", strengths=2, cv=2).fit(X, y)
+        WeightPrunerCV(_model(), strengths={"l1": 2}, cv=2).fit(X, y)
+
+
+def test_a_grid_per_penalty_of_its_own_length(cancer):
+    X, y = cancer
+    grid = {"l2": [0.1, 1.0, 10.0], "l1": [0.5]}
+    pruner = WeightPrunerCV(_model(), sparsity=0.8, strengths=grid, cv=3).fit(X, y)
+    results = pruner.cv_results_
+    # L1 first, L2 last (the reference), each over its own values
+    assert results["param_penalty"].tolist() == ["l1", "l2", "l2", "l2"]
+    assert results["param_C"].tolist() == [0.5, 0.1, 1.0, 10.0]
+    penalty, C = pruner.best_params_["penalty"], pruner.best_params_["C"]
+    assert C in grid[penalty]
+    assert pruner.estimator_[-1].C == C
+
+
+@pytest.mark.parametrize("strengths", [{"l3": 2}, {}])
+def test_a_grid_naming_no_known_penalty_is_refused(cancer, strengths):
+    X, y = cancer
+    with pytest.raises(ValueError, match="maps a penalty, 'l1' or 'l2'"):
+        WeightPrunerCV(_model(), strengths=strengths, cv=2).fit(X, y)
 
 
 def test_cv_in_grid_search_and_default_scoring(cancer):
@@ -468,9 +488,7 @@ def test_the_model_as_given_ranks_unless_another_is_clearly_better():
 def test_the_l2_repair_is_kept_unless_the_l1_one_is_clearly_better():
     from skprune.weight_pruning._shrinkage import Shrinkage
 
-    l1, l2 = Shrinkage.candidates(LogisticRegression(), "auto", 2, False)
-    grid = np.array([0.1, 1.0])
-    candidates = [(s, value) for s in (l1, l2) for value in grid]
+    candidates = Shrinkage.candidates(LogisticRegression(), [0.1, 1.0], 2, False)
 
     def chosen(fold_scores):  # (folds, candidates): L1 at 0.1, 1; L2 at 0.1, 1
         pruner = WeightPrunerCV(_model())
@@ -510,8 +528,7 @@ def test_cv_ranking_in_steps_prunes_as_weight_pruner_does(cancer):
         _model(),
         sparsity=0.8,
         rankings=[(1.0, 4)],  # the model as given, 4 steps
-        penalty="l2",
-        strengths=[1.0],
+        strengths={"l2": [1.0]},
         cv=3,
         swaps=False,  # WeightPruner's default
     ).fit(X, y)
@@ -746,7 +763,7 @@ def test_cv_never_chooses_a_repair_that_zeroes_every_weight():
         150, 30, n_informative=2, flip_y=0.45, class_sep=0.3, random_state=0
     )
     pruner = WeightPrunerCV(
-        _model(), sparsity=0.8, strengths=np.logspace(-4, 1, 6), cv=3, penalty="l1"
+        _model(), sparsity=0.8, strengths={"l1": np.logspace(-4, 1, 6)}, cv=3
     ).fit(X, y)
     results = pruner.cv_results_
     empty = results["mean_n_nonzero"] == 0
