@@ -11,7 +11,8 @@ model.
   penalty, read and set in any spelling;
 - :func:`own_params`: a model's parameters, read fast;
 - :func:`is_columnwise` / :func:`affine_steps`: the Pipeline steps that map
-  columns one to one, and the affine map of the scalers among them.
+  columns one to one, and the affine map of the scalers among them;
+- :func:`link`: how a model turns its decision scores into predictions.
 
 The repairs' penalties per class (``_shrinkage.py``) and the Hessians per loss
 (``_hessian.py``) read these.
@@ -24,11 +25,24 @@ import numpy as np
 
 
 @cache
-def _sklearn_class_name(cls):
+def _sklearn_class(cls):
     for base in cls.__mro__:
         if base.__module__.split(".")[0] == "sklearn":
-            return base.__name__
-    return cls.__name__
+            return base
+    return cls
+
+
+def _sklearn_class_name(cls):
+    return _sklearn_class(cls).__name__
+
+
+_PREDICTIONS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+
+@cache
+def _predicts_as_its_base(cls):
+    base = _sklearn_class(cls)
+    return all(getattr(cls, m, None) is getattr(base, m, None) for m in _PREDICTIONS)
 
 
 def model_kind(model):
@@ -189,3 +203,70 @@ def l2_strength(model, n_samples):
     if name == "LinearSVC":
         return 1.0 / (2.0 * params["C"])
     return 0.0
+
+
+# how a model's predictions follow from its decision scores ``X @ coef.T +
+# intercept``, for the classes whose rule is plain; any other model (and these
+# in a setting with a rule of its own) is read out by its own methods
+_LINKS = {
+    **dict.fromkeys(
+        (
+            "LogisticRegression",
+            "SGDClassifier",
+            "LinearSVC",
+            "Perceptron",
+            "PassiveAggressiveClassifier",
+            "RidgeClassifier",
+            "RidgeClassifierCV",
+        ),
+        "margin",
+    ),
+    **dict.fromkeys(
+        (
+            "LinearRegression",
+            "Ridge",
+            "RidgeCV",
+            "Lasso",
+            "LassoCV",
+            "ElasticNet",
+            "ElasticNetCV",
+            "Lars",
+            "LassoLars",
+            "SGDRegressor",
+            "LinearSVR",
+            "HuberRegressor",
+            "QuantileRegressor",
+        ),
+        "identity",
+    ),
+    **dict.fromkeys(("PoissonRegressor", "GammaRegressor"), "log"),
+}
+
+
+def link(model):
+    """``"margin"`` (a linear classifier: the sign or the argmax of its scores
+    picks the class), ``"identity"`` (a linear regressor), ``"log"`` (a GLM
+    predicting ``exp`` of its scores), or None (read out by the model itself).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import PoissonRegressor, Ridge, RidgeClassifier
+    >>> from sklearn.linear_model import TweedieRegressor
+    >>> from skprune.weight_pruning._models import link
+    >>> link(RidgeClassifier()), link(Ridge()), link(PoissonRegressor())
+    ('margin', 'identity', 'log')
+    >>> link(TweedieRegressor()) is None  # its link is a parameter
+    True
+    >>> class Shifted(Ridge):
+    ...     def predict(self, X):
+    ...         return super().predict(X) + 1
+    >>> link(Shifted()) is None  # a subclass's own predict is its own rule
+    True
+    """
+    if not _predicts_as_its_base(type(model)):
+        return None
+    found = _LINKS.get(model_kind(model))
+    binarizer = getattr(model, "_label_binarizer", None)  # RidgeClassifier's
+    if getattr(binarizer, "y_type_", "").startswith("multilabel"):
+        return None  # each column a label of its own
+    return found

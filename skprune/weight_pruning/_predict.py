@@ -5,10 +5,11 @@
 model, fold per-column Pipeline steps (scalers) into them, and answer
 ``predict``, ``predict_proba``, ``decision_function``, ``score``,
 ``get_support`` and ``get_feature_names_out`` from one pass over the kept
-columns, read out by the wrapped model's own post-processing.
+columns, read out by the wrapped model's link (:func:`read_out`).
 """
 
 import numpy as np
+from scipy.special import expit, softmax
 from sklearn import get_config
 from sklearn.base import TransformerMixin
 from sklearn.pipeline import Pipeline
@@ -33,7 +34,7 @@ from skprune.weight_pruning._gather import (
     kept_columns,
 )
 from skprune.weight_pruning._linear import with_weights
-from skprune.weight_pruning._models import is_columnwise
+from skprune.weight_pruning._models import is_columnwise, link, model_kind
 
 
 def _estimator_has(attr):
@@ -42,6 +43,54 @@ def _estimator_has(attr):
         return hasattr(inner, attr)
 
     return check
+
+
+def _logistic_proba(model, scores):
+    """A LogisticRegression's class probabilities from its decision scores, or
+    None where its ``multi_class`` setting (scikit-learn < 1.8) has a rule of
+    its own."""
+    multi_class = getattr(model, "multi_class", "deprecated")
+    if scores.shape[1] == 1 and multi_class in ("deprecated", "auto", "ovr"):
+        p = expit(scores[:, 0])
+        return np.column_stack([1 - p, p])
+    if scores.shape[1] == 1:
+        return None
+    if multi_class == "ovr" or (
+        multi_class == "auto" and getattr(model, "solver", None) == "liblinear"
+    ):
+        p = expit(scores)
+        return p / p.sum(axis=1, keepdims=True)
+    return softmax(scores, axis=1)
+
+
+def read_out(readout, method, scores, *args):
+    """The wrapped model's ``method`` on the pruned model's decision scores
+    (n_samples, n_outputs).
+
+    The plain links of :func:`~skprune.weight_pruning._models.link` are applied
+    here, without the second input check a call of the model would make;
+    ``readout``, a copy of the model with identity weights (see
+    :func:`~skprune.weight_pruning._linear.readout_model`), answers the rest.
+    """
+    kind = link(readout) if not args else None
+    if kind == "margin":
+        if method == "decision_function":
+            return scores[:, 0] if scores.shape[1] == 1 else scores
+        if method == "predict":
+            if scores.shape[1] == 1:
+                return readout.classes_.take((scores[:, 0] > 0).astype(np.intp))
+            return readout.classes_.take(scores.argmax(axis=1))
+        if model_kind(readout) == "LogisticRegression" and method in (
+            "predict_proba",
+            "predict_log_proba",
+        ):
+            proba = _logistic_proba(readout, scores)
+            if proba is not None:
+                return proba if method == "predict_proba" else np.log(proba)
+    elif kind is not None and method == "predict":
+        values = np.exp(scores) if kind == "log" else scores
+        return values[:, 0] if np.ndim(readout.coef_) == 1 else values
+    return getattr(readout, method)(scores, *args)
 
 
 class KeptColumnsMixin(TransformerMixin):
@@ -113,9 +162,9 @@ class KeptColumnsMixin(TransformerMixin):
         return decision_scores(Z, **self._decision, check_finite=False)
 
     def _read_out(self, method, scores, *args):
-        """The wrapped model's ``method`` on the pruned model's decision scores:
-        its readout copy (identity weights) applies the model's own link."""
-        return getattr(self._readout, method)(scores, *args)
+        """The wrapped model's ``method`` on the pruned model's decision scores
+        (see :func:`read_out`)."""
+        return read_out(self._readout, method, scores, *args)
 
     def _sparse(self):
         """The sparse formats accepted (those of the wrapped model), or False."""

@@ -108,17 +108,41 @@ def test_every_linear_model_is_pruned_exactly_to_the_target(
 @pytest.mark.parametrize(
     "estimator", CLASSIFIERS + REGRESSORS, ids=lambda e: type(e).__name__
 )
-def test_every_prediction_method_reads_out_as_the_model(estimator):
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_every_prediction_method_reads_out_as_the_model(estimator, n_classes):
     X, y = _wine() if estimator in CLASSIFIERS else _diabetes()
-    pruner = WeightPruner(estimator, sparsity=0.5).fit(X, y)
+    if estimator in CLASSIFIERS and n_classes == 2:
+        X, y = X[y < 2], y[y < 2]
+    _assert_reads_out_as_the_model(WeightPruner(estimator, sparsity=0.5), X, y)
+
+
+def _assert_reads_out_as_the_model(pruner, X, y):
+    pruner.fit(X, y)
     methods = ("predict", "predict_proba", "predict_log_proba", "decision_function")
     for method in methods:
         if hasattr(pruner, method):
-            np.testing.assert_allclose(
-                getattr(pruner, method)(X),
-                getattr(pruner.estimator_, method)(X),
-                atol=1e-8,
-            )
+            expected = getattr(pruner.estimator_, method)(X)
+            found = getattr(pruner, method)(X)
+            assert found.shape == expected.shape and found.dtype == expected.dtype
+            np.testing.assert_allclose(found, expected, atol=1e-8)
+
+
+class _ShiftedRidge(Ridge):
+    def predict(self, X):
+        return super().predict(X) + 1.0
+
+
+def test_models_with_a_rule_of_their_own_read_out_as_the_model():
+    from sklearn.linear_model import PoissonRegressor, TweedieRegressor
+
+    X, y = _diabetes()
+    for model in (PoissonRegressor(), TweedieRegressor(power=1.5), _ShiftedRidge()):
+        _assert_reads_out_as_the_model(WeightPruner(model, sparsity=0.5), X, y)
+    X, labels = _wine()
+    multilabel = np.column_stack([labels == 0, labels == 1]).astype(int)
+    _assert_reads_out_as_the_model(
+        WeightPruner(RidgeClassifier(), sparsity=0.5), X, multilabel
+    )
 
 
 def test_pruned_columns_are_never_read_at_predict_time():
