@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.metrics import log_loss, make_scorer
 
-from skprune.weight_pruning._models import model_kind
+from skprune.weight_pruning._models import known
 from skprune.weight_pruning._solvers import probabilities
 
 # "auto" rankings: below this many rows per column, the weights of a 10x more
@@ -205,7 +205,7 @@ class NegLogLoss:
         ``predict_proba`` with its checks cost ten times the product on a
         small fold); None for any other model or input."""
         if (
-            model_kind(final) != "LogisticRegression"
+            not known(final).own_solvers
             or not isinstance(X, np.ndarray)
             or len(final.classes_) != len(self.labels)
             or np.ndim(y) != 1

@@ -35,7 +35,7 @@ from skprune.weight_pruning._choice import (
 )
 from skprune.weight_pruning._folds import fold_scores
 from skprune.weight_pruning._linear import Problem, final_step
-from skprune.weight_pruning._models import model_kind
+from skprune.weight_pruning._models import known
 from skprune.weight_pruning._pruner import WeightPruner
 from skprune.weight_pruning._repair import as_2d, repair_problem
 from skprune.weight_pruning._schedule import cubic_schedule, halving_schedule
@@ -317,7 +317,7 @@ classes_, n_features_in_, feature_names_in_
         coupled = (
             n_classes > 2
             and self.structure == "unstructured"
-            and model_kind(final_step(self.estimator)) == "LogisticRegression"
+            and known(final_step(self.estimator)).own_solvers
         )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         candidates = Shrinkage.candidates(

@@ -29,21 +29,20 @@ from scipy.linalg import lapack
 from scipy.special import expit, softmax
 
 from skprune.utils._threads import blas_threads, one_blas_thread
-from skprune.weight_pruning._models import l2_strength, model_kind, own_params
+from skprune.weight_pruning._models import known, l2_strength, own_params
 
 
 def curvature_weights(model, Z, coef, intercept, y_codes):
     """Per-output sample weights ``d_k`` of the Hessian ``Z' diag(d_k) Z``."""
-    name = model_kind(model)
+    loss = known(model).curvature(own_params(model))
     scores = Z @ coef.T + intercept
-    loss = getattr(model, "loss", None)
-    if name == "LogisticRegression" or (name == "SGDClassifier" and loss == "log_loss"):
+    if loss == "logistic":
         if coef.shape[0] == 1:
             p = expit(scores)
         else:
             p = softmax(scores, axis=1)
         return p * (1.0 - p)
-    if name == "LinearSVC" and own_params(model)["loss"] == "squared_hinge":
+    if loss == "squared_hinge":
         if coef.shape[0] == 1:
             signs = np.where(y_codes == 1, 1.0, -1.0)[:, None]
         else:

@@ -12,13 +12,20 @@ model.
 - :func:`own_params`: a model's parameters, read fast;
 - :func:`is_columnwise` / :func:`affine_steps`: the Pipeline steps that map
   columns one to one, and the affine map of the scalers among them;
-- :func:`link`: how a model turns its decision scores into predictions.
+- :data:`MODELS` / :func:`known`: one :class:`ModelInfo` per class - its
+  link, its L1 and L2 settings and L2 strength, its loss's curvature, whether
+  its repair warm-starts and skprune's own solvers apply; :func:`link` and
+  :func:`l2_strength` read it.
 
-The repairs' penalties per class (``_shrinkage.py``) and the Hessians per loss
-(``_hessian.py``) read these.
+The repairs (``_repair.py``, ``_shrinkage.py``), the Hessians (``_hessian.py``),
+the swaps, the CV and prediction (``_predict.py``) read these; no other module
+names a model class.
 """
 
+import dataclasses
 import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -181,72 +188,175 @@ def affine_steps(head, n_features):
     return scale, shift
 
 
-def l2_strength(model, n_samples):
-    """The L2 penalty's weight in the model's loss summed over ``n_samples``
-    rows (0: none), as its repair and Hessian add it."""
-    name = model_kind(model)
-    params = own_params(model)
-    if name in ("Ridge", "RidgeClassifier"):
-        return float(params["alpha"])
-    if name == "ElasticNet":
-        return n_samples * params["alpha"] * (1 - params["l1_ratio"])
-    if name.startswith("SGD"):
-        l1_ratio = {"l2": 0.0, "l1": 1.0}.get(params["penalty"], params["l1_ratio"])
-        return (
-            0.0
-            if params["penalty"] is None
-            else n_samples * params["alpha"] * (1 - l1_ratio)
-        )
-    if name == "LogisticRegression":
-        l1_ratio, C = logistic_penalty(params)
-        return 0.0 if not np.isfinite(C) else (1.0 - l1_ratio) / C
-    if name == "LinearSVC":
-        return 1.0 / (2.0 * params["C"])
-    return 0.0
+def _logistic_l1(model, n_classes):
+    solver = "liblinear" if n_classes <= 2 else "saga"
+    return logistic_settings(model, 1.0, solver=solver)
 
 
-# how a model's predictions follow from its decision scores ``X @ coef.T +
-# intercept``, for the classes whose rule is plain; any other model (and these
-# in a setting with a rule of its own) is read out by its own methods
-_LINKS = {
-    **dict.fromkeys(
-        (
-            "LogisticRegression",
-            "SGDClassifier",
-            "LinearSVC",
-            "Perceptron",
-            "PassiveAggressiveClassifier",
-            "RidgeClassifier",
-            "RidgeClassifierCV",
+def _logistic_l2(model, n_classes):
+    if own_params(model)["solver"] != "liblinear":
+        return logistic_settings(model, 0.0)
+    return logistic_settings(model, 0.0, solver="lbfgs")
+
+
+def _logistic_l2_strength(params, n_samples):
+    l1_ratio, C = logistic_penalty(params)
+    return 0.0 if not np.isfinite(C) else (1.0 - l1_ratio) / C
+
+
+def _sgd_l2_strength(params, n_samples):
+    if params["penalty"] is None:
+        return 0.0
+    l1_ratio = {"l2": 0.0, "l1": 1.0}.get(params["penalty"], params["l1_ratio"])
+    return n_samples * params["alpha"] * (1 - l1_ratio)
+
+
+def _settings(settings):
+    """A penalty's settings that hold for every model of the class."""
+    return lambda model, n_classes: settings
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What skprune knows about a scikit-learn linear model class.
+
+    link : {"logistic", "margin", "identity", "log"} or None
+        How predictions follow from the decision scores ``X @ coef.T +
+        intercept``: a classifier's sign or argmax (``"logistic"``: also its
+        probabilities by expit / softmax), the scores, their ``exp``; None: the
+        model's own methods read them out.
+    l1, l2 : callable or None
+        ``(model, n_classes) -> settings`` that give the repair an L1 / L2
+        penalty (None from the callable: not for that model).
+    l2_strength : callable
+        ``(params, n_samples) ->`` the L2 penalty's weight in the loss summed
+        over the rows (0: none), as the repair and the Hessian add it.
+    curvature : callable
+        ``params ->`` the loss whose second derivative weighs the Hessian's
+        rows: ``"logistic"``, ``"squared_hinge"``, or None (squared loss).
+    warm_start : bool
+        The repair's refit starts from the pruned weights.
+    own_solvers : bool
+        skprune's logistic solvers (Newton and L1 repairs, the multinomial
+        repair of per-class masks, swaps, the folds' probability scorer) apply.
+    """
+
+    link: str | None = None
+    l1: Callable | None = None
+    l2: Callable | None = None
+    l2_strength: Callable = lambda params, n_samples: 0.0
+    curvature: Callable = lambda params: None
+    warm_start: bool = False
+    own_solvers: bool = False
+
+
+_SGD = ModelInfo(
+    l1=_settings({"penalty": "l1"}),
+    l2=_settings({"penalty": "l2"}),
+    l2_strength=_sgd_l2_strength,
+)
+_IDENTITY = ModelInfo(link="identity")
+
+# every class skprune knows more of than "a linear model with coef_"; a class
+# not named here (or a subclass of one) is pruned as a generic linear model
+MODELS = {
+    "LogisticRegression": ModelInfo(
+        link="logistic",
+        l1=_logistic_l1,
+        l2=_logistic_l2,
+        l2_strength=_logistic_l2_strength,
+        curvature=lambda params: "logistic",
+        warm_start=True,
+        own_solvers=True,
+    ),
+    "LinearSVC": ModelInfo(
+        link="margin",
+        l1=lambda model, n_classes: (
+            {"penalty": "l1", "dual": False}
+            if own_params(model)["loss"] == "squared_hinge"
+            else None
         ),
-        "margin",
+        l2=_settings({"penalty": "l2"}),
+        l2_strength=lambda params, n_samples: 1.0 / (2.0 * params["C"]),
+        curvature=lambda params: (
+            "squared_hinge" if params["loss"] == "squared_hinge" else None
+        ),
+    ),
+    "SGDClassifier": dataclasses.replace(
+        _SGD,
+        link="margin",
+        curvature=lambda params: "logistic" if params["loss"] == "log_loss" else None,
+    ),
+    "SGDRegressor": dataclasses.replace(_SGD, link="identity"),
+    "Perceptron": ModelInfo(
+        link="margin", l1=_SGD.l1, l2=_SGD.l2
+    ),  # its loss has no L2 term to add
+    "PassiveAggressiveClassifier": ModelInfo(link="margin"),
+    "RidgeClassifier": ModelInfo(
+        link="margin",
+        l2=_settings({}),
+        l2_strength=lambda params, n_samples: float(params["alpha"]),
+    ),
+    "RidgeClassifierCV": ModelInfo(link="margin"),
+    "Ridge": ModelInfo(
+        link="identity",
+        l2=_settings({}),
+        l2_strength=lambda params, n_samples: float(params["alpha"]),
+    ),
+    "Lasso": ModelInfo(link="identity", l1=_settings({}), warm_start=True),
+    "ElasticNet": ModelInfo(
+        link="identity",
+        l1=_settings({}),
+        l2_strength=lambda params, n_samples: (
+            n_samples * params["alpha"] * (1 - params["l1_ratio"])
+        ),
+        warm_start=True,
     ),
     **dict.fromkeys(
         (
             "LinearRegression",
-            "Ridge",
             "RidgeCV",
-            "Lasso",
             "LassoCV",
-            "ElasticNet",
             "ElasticNetCV",
             "Lars",
             "LassoLars",
-            "SGDRegressor",
             "LinearSVR",
             "HuberRegressor",
             "QuantileRegressor",
         ),
-        "identity",
+        _IDENTITY,
     ),
-    **dict.fromkeys(("PoissonRegressor", "GammaRegressor"), "log"),
+    **dict.fromkeys(("PoissonRegressor", "GammaRegressor"), ModelInfo(link="log")),
 }
+_GENERIC = ModelInfo()
+
+
+def known(model):
+    """The :class:`ModelInfo` of ``model``'s scikit-learn class (a generic
+    linear model's for a class not in :data:`MODELS`).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression, TweedieRegressor
+    >>> from skprune.weight_pruning._models import known
+    >>> class MyLR(LogisticRegression):
+    ...     pass
+    >>> known(MyLR()).own_solvers, known(TweedieRegressor()).link
+    (True, None)
+    """
+    return MODELS.get(model_kind(model), _GENERIC)
+
+
+def l2_strength(model, n_samples):
+    """The L2 penalty's weight in the model's loss summed over ``n_samples``
+    rows (0: none), as its repair and Hessian add it."""
+    return known(model).l2_strength(own_params(model), n_samples)
 
 
 def link(model):
-    """``"margin"`` (a linear classifier: the sign or the argmax of its scores
-    picks the class), ``"identity"`` (a linear regressor), ``"log"`` (a GLM
-    predicting ``exp`` of its scores), or None (read out by the model itself).
+    """:class:`ModelInfo`'s ``link`` of ``model``, or None where the model
+    has a rule of its own: a subclass's own ``predict``, a multilabel
+    RidgeClassifier.
 
     Examples
     --------
@@ -265,7 +375,7 @@ def link(model):
     """
     if not _predicts_as_its_base(type(model)):
         return None
-    found = _LINKS.get(model_kind(model))
+    found = known(model).link
     binarizer = getattr(model, "_label_binarizer", None)  # RidgeClassifier's
     if getattr(binarizer, "y_type_", "").startswith("multilabel"):
         return None  # each column a label of its own

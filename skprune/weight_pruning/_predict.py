@@ -34,7 +34,7 @@ from skprune.weight_pruning._gather import (
     kept_columns,
 )
 from skprune.weight_pruning._linear import with_weights
-from skprune.weight_pruning._models import is_columnwise, link, model_kind
+from skprune.weight_pruning._models import is_columnwise, link
 
 
 def _estimator_has(attr):
@@ -73,17 +73,14 @@ def read_out(readout, method, scores, *args):
     :func:`~skprune.weight_pruning._linear.readout_model`), answers the rest.
     """
     kind = link(readout) if not args else None
-    if kind == "margin":
+    if kind in ("margin", "logistic"):
         if method == "decision_function":
             return scores[:, 0] if scores.shape[1] == 1 else scores
         if method == "predict":
             if scores.shape[1] == 1:
                 return readout.classes_.take((scores[:, 0] > 0).astype(np.intp))
             return readout.classes_.take(scores.argmax(axis=1))
-        if model_kind(readout) == "LogisticRegression" and method in (
-            "predict_proba",
-            "predict_log_proba",
-        ):
+        if kind == "logistic" and method in ("predict_proba", "predict_log_proba"):
             proba = _logistic_proba(readout, scores)
             if proba is not None:
                 return proba if method == "predict_proba" else np.log(proba)

@@ -20,9 +20,9 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from skprune.weight_pruning._models import (
+    known,
     l2_strength,
     logistic_penalty,
-    model_kind,
     own_params,
 )
 from skprune.weight_pruning._solvers import (
@@ -31,7 +31,6 @@ from skprune.weight_pruning._solvers import (
     newton_logistic,
 )
 
-_WARM_STARTABLE = ("LogisticRegression", "Lasso", "ElasticNet")
 # an L2 LogisticRegression refitted on at most this many weights takes Newton
 # steps (a Cholesky of their Hessian each) instead of L-BFGS: the same optimum in a
 # handful of passes over the rows, not a hundred
@@ -53,7 +52,7 @@ def _own_solver_params(model, kept, coef):
     repair; None elsewhere. (Sparse text stays with scikit-learn: a CSC version
     of the L1 loops was several times slower than liblinear at weak
     penalties.)"""
-    if model_kind(model) != "LogisticRegression" or coef.shape[0] != 1:
+    if not known(model).own_solvers or coef.shape[0] != 1:
         return None
     params = own_params(model)
     l1_ratio, C = logistic_penalty(params)
@@ -135,7 +134,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
     refitted = clone(model)
     params = own_params(model)
     if (
-        model_kind(model) == "LogisticRegression"
+        known(model).own_solvers
         and params.get("solver") == "lbfgs"
         and not logistic_penalty(params)[0]
     ):
@@ -147,7 +146,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
             # along a warm-started chain, and closer to the optimum
             refitted.set_params(solver="newton-cg")
     same_outputs = np.atleast_2d(model.coef_).shape[0] == coef.shape[0]
-    if model_kind(model) in _WARM_STARTABLE and same_outputs:
+    if known(model).warm_start and same_outputs:
         refitted.set_params(warm_start=True)
         refitted.coef_ = coef[:, columns].reshape(
             np.shape(model.coef_)[:-1] + (len(columns),)
@@ -160,7 +159,7 @@ def refit_columns(model, kept, y, sample_weight, columns, coef, intercept, binar
 
 def _is_multinomial(model, n_outputs):
     return (
-        model_kind(model) == "LogisticRegression"
+        known(model).own_solvers
         and n_outputs > 2
         and own_params(model).get("solver") != "liblinear"
     )

@@ -12,39 +12,7 @@ import copy
 
 import numpy as np
 
-from skprune.weight_pruning._models import logistic_settings, model_kind
-
-# settings that make the model's penalty L1 / L2, by class name; a callable gets
-# (model, n_classes) and returns the settings, or None when the penalty is not
-# available for that model
-_L1 = {
-    "LogisticRegression": lambda m, n: logistic_settings(
-        m, 1.0, solver="liblinear" if n <= 2 else "saga"
-    ),
-    "LinearSVC": lambda m, n: (
-        {"penalty": "l1", "dual": False}
-        if m.get_params()["loss"] == "squared_hinge"
-        else None
-    ),
-    "SGDClassifier": lambda m, n: {"penalty": "l1"},
-    "SGDRegressor": lambda m, n: {"penalty": "l1"},
-    "Perceptron": lambda m, n: {"penalty": "l1"},
-    "Lasso": lambda m, n: {},
-    "ElasticNet": lambda m, n: {},
-}
-_L2 = {
-    "LogisticRegression": lambda m, n: (
-        logistic_settings(m, 0.0)
-        if m.get_params()["solver"] != "liblinear"
-        else logistic_settings(m, 0.0, solver="lbfgs")
-    ),
-    "LinearSVC": lambda m, n: {"penalty": "l2"},
-    "SGDClassifier": lambda m, n: {"penalty": "l2"},
-    "SGDRegressor": lambda m, n: {"penalty": "l2"},
-    "Perceptron": lambda m, n: {"penalty": "l2"},
-    "Ridge": lambda m, n: {},
-    "RidgeClassifier": lambda m, n: {},
-}
+from skprune.weight_pruning._models import MODELS, known, model_kind
 
 
 class Shrinkage:
@@ -85,17 +53,22 @@ class Shrinkage:
         self.param = "C" if "C" in params else "alpha" if "alpha" in params else None
         if self.param == "C" and not np.isfinite(float(params["C"])):
             self.param = None  # C=inf: no penalty, and no scale to tune one on
-        l1 = None if coupled else _L1.get(name, lambda m, n: None)(model, n_classes)
-        l2 = _L2.get(name, lambda m, n: None)(model, n_classes)
+        info = known(model)
+        l1 = None if coupled or info.l1 is None else info.l1(model, n_classes)
+        l2 = None if info.l2 is None else info.l2(model, n_classes)
         if penalty == "auto":
             penalty = "l1" if l1 is not None else "l2"
         settings = l1 if penalty == "l1" else l2
         if settings is None and self.param is not None:
-            supported = sorted(_L1 if penalty == "l1" else _L2)
+            supported = sorted(
+                kind
+                for kind, info in MODELS.items()
+                if (info.l1 if penalty == "l1" else info.l2) is not None
+            )
             why = (
                 " (the multinomial repair of per-class masks is L2 only: use "
                 'structure="feature" for L1)'
-                if coupled and name in _L1
+                if coupled and info.l1 is not None
                 else ""
             )
             raise ValueError(

@@ -25,9 +25,9 @@ import scipy.sparse as sp
 from scipy.special import expit, softmax
 
 from skprune.weight_pruning._models import (
+    known,
     l2_strength,
     logistic_penalty,
-    model_kind,
     own_params,
 )
 from skprune.weight_pruning._repair import repair_problem
@@ -44,7 +44,7 @@ def swappable(model, problem, alive):
     """Whether :func:`swap_columns` applies: a LogisticRegression whose units
     are whole columns (one output, or ``structure="feature"``)."""
     return (
-        model_kind(model) == "LogisticRegression"
+        known(model).own_solvers
         and problem.y_codes is not None
         and alive.shape[0] == 1
         and 0 < alive.sum() < alive.size

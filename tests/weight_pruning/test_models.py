@@ -13,6 +13,7 @@ from sklearn.preprocessing import (
 )
 
 from skprune.weight_pruning._models import (
+    MODELS,
     affine_steps,
     is_columnwise,
     logistic_penalty,
@@ -93,3 +94,23 @@ def test_a_head_that_is_not_per_column_has_no_affine_map():
     head = make_pipeline(OneHotEncoder()).fit(np.array([[0], [1]]))
     assert not is_columnwise(head[0])
     assert affine_steps(head, 1) is None
+
+
+def _sklearn_class(name):
+    import sklearn.linear_model
+    import sklearn.svm
+
+    return getattr(sklearn.linear_model, name, None) or getattr(sklearn.svm, name)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_table_names_real_classes_and_settings_they_take(name):
+    cls = _sklearn_class(name)
+    assert model_kind(cls()) == name
+    for n_classes in (2, 3):
+        for penalty in (MODELS[name].l1, MODELS[name].l2):
+            settings = None if penalty is None else penalty(cls(), n_classes)
+            if settings is not None:  # parameters the class takes, valid ones
+                cls().set_params(**settings)._validate_params()
+    MODELS[name].curvature(own_params(cls()))  # reads parameters it has
+    assert MODELS[name].l2_strength(own_params(cls()), 10) >= 0.0
