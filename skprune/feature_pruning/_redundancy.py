@@ -13,7 +13,7 @@ pass, so a selection of ``k`` columns costs ``O(n_samples n_features k)``.
   subtracts information between columns (up to ``log2(n_bins)`` bits) from
   information about a binary target (at most 1 bit) and then picks noise; the
   product form scored better downstream on 9 of the 10 real tables of
-  ``bench/bench_feature_selection.py`` (binary, multiclass and regression).
+  ``bench/feature_pruning/bench_selection.py`` (binary, multiclass and regression).
 - **JMI** (Yang & Moody 1999; Brown et al. 2012): the next feature maximises
   ``mean_{s in S} [gain((f, s) -> y) - gain(s -> y)]``, the information ``f`` adds
   about ``y`` next to each selected feature. Because pairs are scored jointly, a

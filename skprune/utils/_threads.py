@@ -4,7 +4,7 @@ Pruning a model of a few hundred columns runs thousands of small BLAS calls (the
 Hessian, the OBS downdates, the repairs' refits). Split over threads, each call
 waits for the pool to wake up, and numpy's and scipy's separate OpenBLAS pools
 wait on each other's spinning threads, so a narrow model's fit is several times
-slower than on one thread (``bench/bench_weight_pruning_overhead.py``). Wider
+slower than on one thread (``bench/weight_pruning/bench_overhead.py``). Wider
 inputs keep every thread: their d x d inverse gains from them.
 """
 
