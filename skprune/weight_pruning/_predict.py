@@ -46,21 +46,24 @@ def _estimator_has(attr):
 
 
 def _logistic_proba(model, scores):
-    """A LogisticRegression's class probabilities from its decision scores, or
-    None where its ``multi_class`` setting (scikit-learn < 1.8) has a rule of
-    its own."""
-    multi_class = getattr(model, "multi_class", "deprecated")
-    if scores.shape[1] == 1 and multi_class in ("deprecated", "auto", "ovr"):
-        p = expit(scores[:, 0])
-        return np.column_stack([1 - p, p])
-    if scores.shape[1] == 1:
+    """A LogisticRegression's class probabilities from its decision scores:
+    expit for two classes, softmax for more, or one-vs-rest (expit, then
+    normalised) where scikit-learn < 1.8's ``multi_class`` asks for it; None
+    for its binary ``multi_class="multinomial"``, left to the model."""
+    binary = scores.shape[1] == 1
+    multi_class = getattr(model, "multi_class", None)  # gone in scikit-learn 1.8
+    if multi_class == "multinomial" and binary:
         return None
-    if multi_class == "ovr" or (
-        multi_class == "auto" and getattr(model, "solver", None) == "liblinear"
-    ):
-        p = expit(scores)
-        return p / p.sum(axis=1, keepdims=True)
-    return softmax(scores, axis=1)
+    ovr = binary or (
+        multi_class not in (None, "multinomial")
+        and (multi_class in ("ovr", "warn") or model.solver == "liblinear")
+    )
+    if not ovr:
+        return softmax(scores, axis=1)
+    p = expit(scores)
+    if binary:
+        return np.column_stack([1 - p[:, 0], p[:, 0]])
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def read_out(readout, method, scores, *args):
