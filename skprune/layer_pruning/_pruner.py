@@ -69,10 +69,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     """Remove the least important layers, blocks, neurons or channels of a skorch net.
 
     Fits (a clone of) the net, folds its BatchNorm layers into the weight layers
-    before them, finds its prunable units on a calibration batch, scores them,
-    removes the least important ones so the module really has fewer parameters and
-    a shorter forward pass, splices each gap, heals the net by fine-tuning until
-    its validation score stops improving, and then behaves like the net it wraps.
+    before them (after pruning, under width), finds its prunable units on a
+    calibration batch, scores them, removes the least important ones so the
+    module really has fewer parameters and a shorter forward pass, splices each
+    gap, heals the net by fine-tuning until its validation score stops
+    improving, and then behaves like the net it wraps.
 
     A unit is what users call a layer: a weight layer (``Linear``, ``Conv1d/2d``)
     of an ``nn.Sequential`` with the norm, activation and dropout modules after
@@ -201,10 +202,12 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         of every ``Linear`` and convolution of the unpruned net (0: removed).
 
     folded_layers_ : list of tuple of str
-        ``(weight layer, BatchNorm)`` pairs folded into one before pruning.
+        ``(weight layer, BatchNorm)`` pairs folded into one: before pruning by
+        layers, after pruning by width (the BatchNorm, sliced, normalises the
+        thinner layer while it heals).
 
     history_ : list of dict
-        One record per step (step 0 is the unpruned net, BatchNorm folded),
+        One record per step (step 0 is the unpruned net),
         with the keys every pruner's history shares: ``step``, ``n_removed``
         (units removed so far), ``score_before_repair`` (the validation score
         right after the removal), ``score`` (after healing, where it followed),
@@ -372,13 +375,14 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "training diverged. Scale X (e.g. StandardScaler) or lower lr."
             )
         self._dense_module = copy.deepcopy(module)  # for report()
-        self.folded_layers_ = fold_batchnorms(module)
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
         self._validation = Validation(
             self.net_, as_tensor(X_valid, reference), y_valid, calibration, classifier
         )
+        shipped = copy.deepcopy(module)  # a fraction is of the folded net's cost
+        fold_batchnorms(shipped)
         self._budget = Budget.from_targets(
-            self.max_parameters, self.max_flops, module, calibration
+            self.max_parameters, self.max_flops, shipped, calibration
         )
         paths = [self.structure]
         if self.structure == "both":  # see _best_path
@@ -386,13 +390,18 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         outcomes = []
         for path in paths:
             self.net_.module_ = copy.deepcopy(module) if len(paths) > 1 else module
+            # removing a layer needs its BatchNorm folded into it; thinning one
+            # keeps it, sliced, while the net heals (see _folding)
+            folded = fold_batchnorms(self.net_.module_) if path != "width" else []
             reset_optimizer(self.net_)
             outcome = self._path(path, X_train, y_train, start, len(paths) == 1)
             if outcome is not None:
-                outcomes.append(outcome)
+                outcomes.append({**outcome, "folded_layers_": folded})
         if not outcomes:
             raise ValueError(self._no_units_message(module))
         self._best_path(outcomes)
+        self.folded_layers_ += fold_batchnorms(self.net_.module_)  # width's, now
+        reset_optimizer(self.net_)
         self._warn_if_over_budget()
         self.widths_ = _widths(self._dense_module, self.net_.module_)
         make_self_contained(self.net_)  # renumbers nn.Sequential entries

@@ -256,6 +256,45 @@ def test_width_pruning_meets_the_budget_on_a_custom_module(digits, importance):
     torch.testing.assert_close(scripted(example), module(example))
 
 
+def test_width_keeps_batchnorms_while_healing_and_folds_them_after(digits, monkeypatch):
+    import skprune.layer_pruning._pruner as pruner_module
+
+    X, y = digits
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Linear(64, 48), nn.BatchNorm1d(48), nn.ReLU(),
+        nn.Linear(48, 48), nn.BatchNorm1d(48), nn.ReLU(), nn.Linear(48, 10),
+    )  # fmt: skip
+    fold, seen = pruner_module.fold_batchnorms, []
+
+    def spy(module):  # the BatchNorms' widths when they are folded
+        seen.append([m.num_features for m in module.modules() if _is_norm(m)])
+        return fold(module)
+
+    monkeypatch.setattr(pruner_module, "fold_batchnorms", spy)
+    pruner = LayerPruner(
+        make_net(module, max_epochs=6),
+        structure="width",
+        max_parameters=0.4,
+        fine_tune_epochs=3,
+        random_state=0,
+    ).fit(X, y)
+    # the shipped net is folded after pruning: its norms were thinned with it
+    assert seen[-1] == [pruner.widths_["0"][1], pruner.widths_["3"][1]] != [48, 48]
+    assert pruner.folded_layers_ == [("0", "1"), ("3", "4")]
+    assert not any(_is_norm(m) for m in pruner.net_.module_.modules())
+    assert pruner.score(X, y) > 0.9
+    seen.clear()
+    LayerPruner(
+        make_net(module, max_epochs=2), n_layers=1, fine_tune_epochs=1, random_state=0
+    ).fit(X, y)
+    assert [48, 48] in seen and seen[-1] == []  # by layers: folded before pruning
+
+
+def _is_norm(module):
+    return isinstance(module, nn.BatchNorm1d)
+
+
 def test_both_chooses_among_layers_and_channels(digits):
     X, y = digits
     torch.manual_seed(0)
