@@ -31,7 +31,12 @@ from skprune.layer_pruning._healing import heal, reset_optimizer
 from skprune.layer_pruning._importance import forward, score_units
 from skprune.layer_pruning._splice import make_self_contained, remove_unit
 from skprune.layer_pruning._units import Unit, find_units
-from skprune.layer_pruning._width import channel_scores, channel_spaces, width_units
+from skprune.layer_pruning._width import (
+    balanced,
+    channel_scores,
+    channel_spaces,
+    width_units,
+)
 from skprune.utils._compat import Interval, RealNotInt, StrOptions, _fit_context
 from skprune.utils._doc_link import DocLinkMixin
 from skprune.utils._loop import beyond_tolerance
@@ -375,6 +380,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "training diverged. Scale X (e.g. StandardScaler) or lower lr."
             )
         self._dense_module = copy.deepcopy(module)  # for report()
+        self._dense_widths = {
+            name: _width(layer) for name, layer in module.named_modules()
+        }
         self._teacher = copy.deepcopy(module) if self.distill > 0 else None
         self._validation = Validation(
             self.net_, as_tensor(X_valid, reference), y_valid, calibration, classifier
@@ -406,7 +414,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         self.widths_ = _widths(self._dense_module, self.net_.module_)
         make_self_contained(self.net_)  # renumbers nn.Sequential entries
         del self._validation, self._teacher, self._rng, self._budget
-        del self._calibration_y, self._structure
+        del self._calibration_y, self._structure, self._dense_widths
         return self
 
     def _check_importance(self):
@@ -580,7 +588,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         return scores
 
     def _choose(self, module, units, importances):
-        """The unit to remove: the least important, or the budget's choice."""
+        """The unit to remove: the least important, or the budget's choice,
+        among units that keep the layers' widths balanced (see ``balanced``)."""
+        units = balanced(units, self._dense_widths)
         if self._budget:
             clip = self._structure != "layers"
             return self._budget.choose(module, units, importances, clip=clip)

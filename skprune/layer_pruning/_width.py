@@ -589,3 +589,29 @@ def width_units(spaces, scores, unit_type):
             )
         )
     return units
+
+
+# no layer is thinned below this share of the widest layer's remaining share
+_BALANCE = 0.5
+
+
+def balanced(units, widths):
+    """``units`` less the width units that would leave their layer with under
+    ``_BALANCE`` times the share of its unpruned width (``widths``: producer
+    name to width) that the least thinned layer keeps; other units pass.
+
+    Units are compared one tenth of a layer at a time, and a redundant layer's
+    tenth always looks cheap: unchecked, greedy pruning narrowed the last
+    hidden layer of the benchmarks' MLPs to a handful of neurons, a bottleneck
+    that healing could not undo (hpc_data, 4 classes: widths (7, 3) in a net
+    of 256-wide layers)."""
+
+    def share(unit):
+        width = widths.get(unit.space.producers[0], 0)
+        return (unit.space.size - len(unit.channels)) / width if width else 1.0
+
+    shares = {u.name: share(u) for u in units if u.kind == "width"}
+    if not shares:
+        return units
+    floor = _BALANCE * max(shares.values())
+    return [u for u in units if u.kind != "width" or shares[u.name] >= floor]

@@ -11,7 +11,10 @@ from scipy.stats import spearmanr
 from torch import nn
 
 from skprune import LayerPruner
+from skprune.layer_pruning._units import Unit
 from skprune.layer_pruning._width import (
+    Space,
+    balanced,
     channel_spaces,
     magnitude,
     remove_channels,
@@ -248,6 +251,8 @@ def test_width_pruning_meets_the_budget_on_a_custom_module(digits, importance):
     assert isinstance(module, TutorialCnn)  # the user's class, thinner
     assert pruner.widths_["fc2"] == (10, 10)
     assert any(after < before for before, after in pruner.widths_.values())
+    shares = [a / b for name, (b, a) in pruner.widths_.items() if name != "fc2"]
+    assert min(shares) >= 0.4 * max(shares)  # balanced, within a tenth's step
     assert pruner.score(X, y) > 0.9
     assert all(r["n_removed"] == r["step"] for r in pruner.history_)
     assert all(r["healing_epochs"] >= 1 for r in pruner.history_[1:])
@@ -293,6 +298,25 @@ def test_width_keeps_batchnorms_while_healing_and_folds_them_after(digits, monke
 
 def _is_norm(module):
     return isinstance(module, nn.BatchNorm1d)
+
+
+def test_no_layer_is_thinned_far_below_the_others():
+    def thinning(name, size, removed):
+        space = Space(size, producers=[name])
+        return Unit(
+            f"{name}[{removed}]", "width", 0, space=space, channels=(0,) * removed
+        )
+
+    wide = thinning("a", 100, 10)  # keeps 90 of 100
+    narrow = thinning("b", 50, 5)  # would keep 45 of 100: at half of 0.9, it may go
+    narrowest = thinning("c", 40, 4)  # would keep 36 of 100: too thin
+    layer = Unit("d", "bridge", 10)
+    widths = {"a": 100, "b": 100, "c": 100}
+    units = [wide, narrow, narrowest, layer]
+    assert balanced(units, widths) == [wide, narrow, layer]
+    assert balanced([narrowest], widths) == [narrowest]  # the widest always stays
+    unknown = thinning("e", 8, 1)  # a layer the unpruned net did not have
+    assert balanced([wide, unknown], widths) == [wide, unknown]
 
 
 def test_both_chooses_among_layers_and_channels(digits):
