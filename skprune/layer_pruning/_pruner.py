@@ -133,7 +133,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         loss change to first order, from one backward pass on calibration
         rows). Under width, a layer's channels are ranked by the Taylor score
         (by magnitude for ``"magnitude"``, at random for ``"random"``), and
-        the groups compared by ``importance``.
+        the groups compared by ``importance``, none thinning its layer below
+        half the share of its width that the least thinned layer keeps.
 
     splice : {"auto", "identity"}, default="auto"
         ``"auto"`` removes a weight layer of an ``nn.Sequential`` with its
