@@ -591,7 +591,7 @@ def width_units(spaces, scores, unit_type):
     return units
 
 
-# no layer is thinned below this share of the widest layer's remaining share
+# no layer keeps under this fraction of the least thinned layer's share
 _BALANCE = 0.5
 
 
@@ -601,10 +601,8 @@ def balanced(units, widths):
     name to width) that the least thinned layer keeps; other units pass.
 
     Units are compared one tenth of a layer at a time, and a redundant layer's
-    tenth always looks cheap: unchecked, greedy pruning narrowed the last
-    hidden layer of the benchmarks' MLPs to a handful of neurons, a bottleneck
-    that healing could not undo (hpc_data, 4 classes: widths (7, 3) in a net
-    of 256-wide layers)."""
+    tenth always looks cheap: unchecked, the greedy choice can narrow one layer
+    to a handful of neurons, a bottleneck that healing does not undo."""
 
     def share(unit):
         width = widths.get(unit.space.producers[0], 0)
