@@ -198,13 +198,14 @@ def evaluate(name, seed, structures=("width", "layers", "both")):
         EPOCHS + epochs,
         time.perf_counter() - start,
     )
-    rivals = [(TP, module, epochs)]
-    if "both" in pruners:  # "both" picks its own size: a rival at that size
-        pruner, epochs = pruners["both"]
-        rivals.append((TP_BOTH, pruner.net_.module_, epochs))
-    for label, module, epochs in rivals:
+    # "both" picks its own size: a second rival at that size
+    for label, structure in ((TP, "width"), (TP_BOTH, "both")):
+        if structure not in pruners:
+            continue
+        pruner, epochs = pruners[structure]
+        target = n_parameters(pruner.net_.module_)
         start = time.perf_counter()
-        tp_net = torch_pruning(full, X_train, y_train, n_parameters(module), epochs)
+        tp_net = torch_pruning(full, X_train, y_train, target, epochs)
         row(
             label,
             tp_net.module_,
@@ -253,8 +254,8 @@ def main():
         # better of width and layers by their mean over seeds (a seed's own
         # better one is known only from its test rows)
         accuracies = np.asarray(accuracies)
-        means = np.nanmean(accuracies[:, :2], axis=0)
-        better = int(np.nanargmax(np.where(np.isnan(means), -np.inf, means)))
+        kept = [column[~np.isnan(column)] for column in accuracies[:, :2].T]
+        better = int(np.argmax([c.mean() if c.size else -np.inf for c in kept]))
         gaps = np.column_stack([gaps, accuracies[:, 2] - accuracies[:, better]])
         for seed, gap in zip(args.seeds, gaps, strict=True):
             wins.append(_row(name, seed, gap))
