@@ -48,6 +48,25 @@ from skprune.utils._validation import report
 _BRIEF_EPOCHS = 2
 
 
+def _random_state(rng):
+    """What ``rng`` and torch's generators will draw next, to replay."""
+    cuda = torch.cuda.is_initialized()
+    return (
+        copy.deepcopy(rng),
+        torch.get_rng_state(),
+        cuda and torch.cuda.get_rng_state_all(),
+    )
+
+
+def _restore_random_state(state):
+    """Set torch's generators back to ``state``; a copy of its numpy one."""
+    rng, cpu, cuda = state
+    torch.set_rng_state(cpu)
+    if cuda:
+        torch.cuda.set_rng_state_all(cuda)
+    return copy.deepcopy(rng)
+
+
 def _widths(dense, pruned):
     """``{layer: (width before, width after)}`` of the dense module's weight
     layers (output features or channels; 0: the layer was removed)."""
@@ -118,9 +137,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         too; a forward that cannot be traced is an error naming it); or
         ``"both"``: the best, by validation loss, of three prunings of the
         same trained net - by width, by layers, and by either unit as the
-        budget's rule picks it - at about their summed time. Channels that
-        reach the output, a concatenation or an op the trace does not know
-        are kept.
+        budget's rule picks it - at about their summed time; each draws the
+        random numbers it would draw alone, so a net kept from the width or
+        layers pruning is the one that structure gives by itself. Channels
+        that reach the output, a concatenation or an op the trace does not
+        know are kept.
 
     importance : {"ablation", "kl", "angular", "random", "magnitude", \
 "taylor"}, default="ablation"
@@ -397,7 +418,11 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         if self.structure == "both":  # see _best_path
             paths = ["width", "layers", "both"]
         outcomes = []
+        state = _random_state(rng)
         for path in paths:
+            # each path draws what it would draw alone: "both" ends as one of
+            # "width", "layers" (run alone, bit for bit) or the mixed path
+            self._rng = _restore_random_state(state)
             self.net_.module_ = copy.deepcopy(module) if len(paths) > 1 else module
             # removing a layer needs its BatchNorm folded into it; thinning one
             # keeps it, sliced, while the net heals (see _folding)
