@@ -319,7 +319,7 @@ def test_no_layer_is_thinned_far_below_the_others():
     assert balanced([wide, unknown], widths) == [wide, unknown]
 
 
-def test_both_chooses_among_layers_and_channels(digits):
+def test_both_chooses_among_layers_and_channels(digits, monkeypatch):
     X, y = digits
 
     def prune(structure):
@@ -334,7 +334,19 @@ def test_both_chooses_among_layers_and_channels(digits):
             random_state=0,
         ).fit(X, y)  # fmt: skip
 
+    paths = []  # what each of the three prunings ended with
+    best_path = LayerPruner._best_path
+
+    def spy(self, outcomes):
+        for outcome in outcomes:
+            weights = [p.detach().clone() for p in outcome["module"].parameters()]
+            loss = outcome["validation_loss"]
+            paths.append((outcome["removed_layers_"], weights, loss))
+        return best_path(self, outcomes)
+
+    monkeypatch.setattr(LayerPruner, "_best_path", spy)
     pruner = prune("both")
+    monkeypatch.undo()
     assert (
         pruner.history_[-1]["n_parameters"] <= 0.6 * pruner.history_[0]["n_parameters"]
     )
@@ -342,16 +354,21 @@ def test_both_chooses_among_layers_and_channels(digits):
     removed = pruner.removed_layers_
     assert len(removed) == len(pruner.history_) - 1
     assert all("of" in name or name.isdigit() for name in removed)
-    # each path draws what it would draw alone: the net "both" keeps is, bit
-    # for bit, the one its structure gives by itself (here, layers')
-    alone = {s: prune(s) for s in ("width", "layers")}
-    assert alone["width"].removed_layers_ != alone["layers"].removed_layers_
-    picked = [s for s, p in alone.items() if p.removed_layers_ == removed]
-    assert picked == ["layers"]
-    expected = alone["layers"].net_.module_.state_dict()
-    for name, value in pruner.net_.module_.state_dict().items():
-        assert torch.equal(value, expected[name]), name
-    assert pruner.score(X, y) == alone["layers"].score(X, y)
+    # the three paths: width, layers, and either unit by the budget's rule
+    assert len(paths) == 3
+    assert all("of" in name for name in paths[0][0])
+    assert all(name.isdigit() for name in paths[1][0])
+    # it keeps the path of least validation loss
+    assert removed == min(paths, key=lambda path: path[2])[0]
+    # each path draws what it would draw alone: the width and layers paths
+    # are, bit for bit, what those structures give by themselves
+    for structure, path in zip(("width", "layers"), paths[:2], strict=True):
+        names, weights, _ = path
+        alone = prune(structure)
+        assert alone.removed_layers_ == names, structure
+        expected = alone.net_.module_.parameters()
+        for value, reference in zip(weights, expected, strict=True):
+            assert torch.equal(value, reference), structure
 
 
 @pytest.mark.parametrize(
