@@ -2,10 +2,12 @@
 
 No estimator has expected failures (WeightPrunerCV at its defaults included),
 but for WeightPrunerCV's sample-weight equivalence (its CV folds split repeated
-rows differently from weighted ones, as for every CV estimator) and the width
-pruner's sample order invariance at 1e-7 (torch's float32 rounding). LayerPruner is
-checked with a small residual net whose input layer is lazy (any number of
-features) and whose output layer has room for the checks' classes.
+rows differently from weighted ones, as for every CV estimator), the width
+pruner's sample order invariance at 1e-7 (torch's float32 rounding) and two of
+the regressor's (skorch's regressor has ``predict_proba``; its output layer fixes
+the number of targets). LayerPruner is checked with a small residual net whose
+input layer is lazy (any number of features) and whose output layer has room
+for the checks' classes, or one output as a regressor.
 """
 
 import torch
@@ -18,7 +20,7 @@ from sklearn.linear_model import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from skorch import NeuralNetClassifier
+from skorch import NeuralNetClassifier, NeuralNetRegressor
 from torch import nn
 
 from skprune import FeaturePruner, LayerPruner, WeightPruner, WeightPrunerCV
@@ -55,11 +57,11 @@ class _Residual(nn.Module):
 class _SmallNet(nn.Module):
     """Any number of inputs (LazyLinear), up to 5 classes, one residual block."""
 
-    def __init__(self):
+    def __init__(self, n_out=5):
         super().__init__()
         self.head = nn.LazyLinear(16)
         self.block = _Residual()
-        self.tail = nn.Linear(16, 5)
+        self.tail = nn.Linear(16, n_out)
 
     def forward(self, x):
         return self.tail(self.block(torch.relu(self.head(x.float()))))
@@ -73,16 +75,38 @@ _SMALL_NET = NeuralNetClassifier(
     train_split=None,
     verbose=0,
 )
+_SMALL_REGRESSOR = NeuralNetRegressor(
+    _SmallNet,
+    module__n_out=1,
+    optimizer=torch.optim.Adam,
+    max_epochs=40,
+    lr=0.01,
+    train_split=None,
+    verbose=0,
+)
 LAYER_PRUNERS = [
     LayerPruner(_SMALL_NET, fine_tune_epochs=5, random_state=0),
+    LayerPruner(_SMALL_REGRESSOR, fine_tune_epochs=5, random_state=0),
     # channels of the head and the residual block's, removed together
     LayerPruner(_SMALL_NET, structure="width", fine_tune_epochs=5, random_state=0),
 ]
 
 
 def _expected_failures(estimator):
-    """WeightPrunerCV's, which it shares with every CV estimator, and one of
-    the width-pruned net's, which is torch's."""
+    """WeightPrunerCV's, which it shares with every CV estimator, one of the
+    width-pruned net's, which is torch's, and two of the regressor's, which
+    are skorch's and its module's."""
+    if isinstance(getattr(estimator, "net", None), NeuralNetRegressor):
+        return {
+            "check_regressors_no_decision_function": (
+                "predict_proba delegates to the wrapped net, and skorch's "
+                "NeuralNetRegressor has one (its outputs)"
+            ),
+            "check_regressor_multioutput": (
+                "the net's output layer fixes the number of targets (one here): "
+                "y with 5 columns is refused with an error that says so"
+            ),
+        }
     if getattr(estimator, "structure", None) == "width":
         return {
             "check_methods_sample_order_invariance": (

@@ -49,8 +49,16 @@ def check_fit_data(pruner, X, y, classifier):
             "module's forward as keyword arguments, is not supported."
         )
     X, y = validate_data(
-        pruner, X, y, dtype="numeric", allow_nd=True, multi_output=not classifier
+        pruner,
+        X,
+        y,
+        dtype="numeric",
+        allow_nd=True,
+        multi_output=not classifier,
+        y_numeric=not classifier,  # object targets of numbers become floats
     )
+    # a regressor fitted on a 1-d y predicts a 1-d y (see LayerPruner.predict)
+    pruner._one_target = not classifier and y.ndim == 1
     if not classifier:
         # one target as a column: a module's (n, 1) output against a 1-d y
         # would broadcast to (n, n) in the loss

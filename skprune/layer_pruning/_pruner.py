@@ -695,6 +695,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         proba = self._proba(X, module)
         if is_classifier(self.net):  # outputs beyond the classes seen never win
             return self._classes[proba[:, : len(self._classes)].argmax(axis=1)]
+        if getattr(self, "_one_target", False) and proba.shape[1:] == (1,):
+            return proba[:, 0]
         return proba
 
     def score(self, X, y, sample_weight=None):
@@ -776,4 +778,6 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
         tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
         tags.target_tags.required = True
+        # a regressor's y may have several columns (as many as the net outputs)
+        tags.target_tags.multi_output = tags.estimator_type == "regressor"
         return tags

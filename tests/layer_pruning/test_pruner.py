@@ -389,8 +389,10 @@ def test_a_regressor_given_one_dimensional_y_trains_on_one_column():
     )
     pruner = LayerPruner(net, n_layers=1, fine_tune_epochs=5, random_state=0)
     pruner.fit(X, y)  # a (n,) target against (n, 1) outputs broadcast to (n, n)
-    assert pruner.predict(X).shape == (len(X), 1)
+    assert pruner.predict(X).shape == (len(X),)  # as y, like any regressor
     assert pruner.score(X, y) > 0.3
+    pruner.fit(X, y[:, None])
+    assert pruner.predict(X).shape == (len(X), 1)
 
 
 def test_a_regressor_with_too_few_outputs_for_y_is_refused():
