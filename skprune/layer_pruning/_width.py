@@ -8,8 +8,10 @@ belongs to:
 
 - a ``Linear`` (output features) or an ungrouped ``Conv1d/2d/3d`` (output
   channels) opens a space: it is the space's *producer*;
-- elementwise activations, dropout, pooling, spatial means, ``BatchNorm`` and
-  depthwise convolutions keep the space (the last two are sliced along);
+- elementwise activations, dropout, pooling, spatial means, ``BatchNorm``,
+  ``LayerNorm`` over the channel axis alone and depthwise convolutions keep the
+  space (the last three are sliced along; a sliced ``LayerNorm`` normalises
+  the kept features only, which healing adjusts to);
 - flattening (``nn.Flatten``, ``torch.flatten``, ``view``/``reshape`` to rows)
   keeps it, each channel becoming a block of consecutive features;
 - adding or multiplying two tagged tensors joins their spaces: the channels of
@@ -143,7 +145,7 @@ class Space:
 
     size: int
     producers: list = field(default_factory=list)  # output dim 0 sliced
-    followers: list = field(default_factory=list)  # BatchNorm, depthwise conv
+    followers: list = field(default_factory=list)  # norms, depthwise conv
     consumers: dict = field(default_factory=dict)  # name: block of features
     frozen: str = ""  # why its channels are never removed
 
@@ -271,6 +273,14 @@ class _Walk:
                 self.role(tag, "follower", name)
                 return tag
             self.freeze(tag, f"{name} normalises it along another axis")
+            return None
+        if isinstance(module, nn.LayerNorm):
+            last = len(shape_in) - 1
+            if tag is not None and (tag.axis, tag.block) == (last, 1):
+                if len(module.normalized_shape) == 1:
+                    self.role(tag, "follower", name)
+                    return tag
+            self.freeze(tag, f"{name} (LayerNorm) normalises it with other axes")
             return None
         if isinstance(module, _ELEMENTWISE_MODULES) and shape_in == shape_out:
             return tag
@@ -468,6 +478,8 @@ def remove_channels(module, space, channels):
             _slice(layer, attr, keep, 0)
         if isinstance(layer, _BATCH_NORMS):
             layer.num_features = n
+        elif isinstance(layer, nn.LayerNorm):
+            layer.normalized_shape = (n,)
         else:  # a depthwise convolution
             layer.in_channels = layer.out_channels = layer.groups = n
     for name, block in space.consumers.items():
@@ -487,6 +499,8 @@ def magnitude(module, space):
     with torch.no_grad():
         for name in space.producers + space.followers:
             layer = module.get_submodule(name)
+            if layer.weight is None:  # a norm without affine parameters
+                continue
             weight = layer.weight.detach().double().reshape(space.size, -1)
             total += weight.pow(2).sum(1).cpu()
         for name, block in space.consumers.items():

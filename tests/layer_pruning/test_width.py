@@ -261,6 +261,75 @@ def test_width_pruning_meets_the_budget_on_a_custom_module(digits, importance):
     torch.testing.assert_close(scripted(example), module(example))
 
 
+class LayerNormMlp(nn.Module):
+    """Linear-LayerNorm-GELU twice, then a Linear output."""
+
+    def __init__(self, affine=True):
+        super().__init__()
+        self.first = nn.Linear(64, 64)
+        self.norm1 = nn.LayerNorm(64, elementwise_affine=affine)
+        self.second = nn.Linear(64, 48)
+        self.norm2 = nn.LayerNorm(48, elementwise_affine=affine)
+        self.out = nn.Linear(48, 10)
+
+    def forward(self, x):
+        x = F.gelu(self.norm1(self.first(x)))
+        return self.out(F.gelu(self.norm2(self.second(x))))
+
+
+class GridNorm(nn.Module):
+    """A LayerNorm over two axes: the rows' 8 positions and the features."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(8, 16)
+        self.norm = nn.LayerNorm((8, 16))
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.norm(self.first(x.view(-1, 8, 8)))
+        return self.out(x.flatten(1))
+
+
+def test_layernorms_over_the_features_are_sliced_with_them(digits):
+    spaces = _spaces(LayerNormMlp(), torch.randn(4, 64))
+    assert spaces["first"].followers == ["norm1"]
+    assert spaces["second"].followers == ["norm2"]
+    assert not spaces["first"].frozen and not spaces["second"].frozen
+    assert "LayerNorm" in _spaces(GridNorm(), torch.randn(4, 64))["first"].frozen
+
+    module = LayerNormMlp()
+    norm = copy.deepcopy(module.norm1)
+    nn.init.normal_(norm.weight)
+    module.norm1.load_state_dict(norm.state_dict())
+    space = _spaces(module, torch.randn(4, 64))["first"]
+    remove_channels(module, space, [0, 5])
+    assert module.norm1.normalized_shape == (62,)
+    kept = [c for c in range(64) if c not in (0, 5)]
+    torch.testing.assert_close(module.norm1.weight, norm.weight[kept])
+    assert module(torch.randn(3, 64)).shape == (3, 10)
+
+    X, y = digits
+    for affine in (True, False):  # no affine weights: magnitude skips the norm
+        torch.manual_seed(0)
+        pruner = LayerPruner(
+            make_net(LayerNormMlp(affine), max_epochs=8),
+            structure="width",
+            importance="magnitude",
+            max_parameters=0.5,
+            fine_tune_epochs=3,
+            random_state=0,
+        ).fit(X, y)
+        module = pruner.net_.module_
+        assert module.norm1.normalized_shape == (module.first.out_features,)
+        assert module.first.out_features < 64
+        assert (
+            pruner.history_[-1]["n_parameters"]
+            <= 0.5 * pruner.history_[0]["n_parameters"]
+        )
+        assert pruner.score(X, y) > 0.9
+
+
 def test_width_keeps_batchnorms_while_healing_and_folds_them_after(digits, monkeypatch):
     import skprune.layer_pruning._pruner as pruner_module
 
