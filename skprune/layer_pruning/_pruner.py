@@ -32,6 +32,7 @@ from skprune.layer_pruning._importance import forward, score_units
 from skprune.layer_pruning._splice import make_self_contained, remove_unit
 from skprune.layer_pruning._units import Unit, find_units
 from skprune.layer_pruning._width import (
+    OUTPUT,
     balanced,
     channel_scores,
     channel_spaces,
@@ -155,7 +156,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         rows). Under width, a layer's channels are ranked by the Taylor score
         (by magnitude for ``"magnitude"``, at random for ``"random"``), and
         the groups compared by ``importance``, none thinning its layer below
-        half the share of its width that the least thinned layer keeps.
+        half the share of its width that the least thinned layer keeps (a
+        hidden layer whose channels are kept, e.g. one feeding a
+        concatenation, keeps all of its width).
 
     splice : {"auto", "identity"}, default="auto"
         ``"auto"`` removes a weight layer of an ``nn.Sequential`` with its
@@ -441,6 +444,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         make_self_contained(self.net_)  # renumbers nn.Sequential entries
         del self._validation, self._teacher, self._rng, self._budget
         del self._calibration_y, self._structure, self._dense_widths
+        del self._unthinned
         return self
 
     def _check_importance(self):
@@ -459,6 +463,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         """Prune ``net_.module_`` with units of ``structure`` (``"both"``: of
         either kind); the fitted attributes it sets, or None without units."""
         self._structure = structure
+        self._unthinned = False
         module = self.net_.module_
         units = self._candidates(module)
         if not units and (structure != "layers" or not alone):
@@ -566,6 +571,8 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             units = find_units(module, calibration, self.layers, bridges=bridges)
         if self._structure != "layers":
             spaces = channel_spaces(module, calibration)
+            # a hidden layer that keeps its width bounds the others' thinning
+            self._unthinned = any(s.frozen not in ("", OUTPUT) for s in spaces)
             if self.layers is not None:
                 for space in spaces:
                     if not any(
@@ -616,7 +623,7 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def _choose(self, module, units, importances):
         """The unit to remove: the least important, or the budget's choice,
         among units that keep the layers' widths balanced (see ``balanced``)."""
-        units = balanced(units, self._dense_widths)
+        units = balanced(units, self._dense_widths, self._unthinned)
         if self._budget:
             clip = self._structure != "layers"
             return self._budget.choose(module, units, importances, clip=clip)

@@ -42,6 +42,7 @@ from skprune.layer_pruning._hooks import evaluating
 
 _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+OUTPUT = "it is the net's output"  # why the output layer's space is frozen
 _ELEMENTWISE_MODULES = (
     nn.ReLU,
     nn.ReLU6,
@@ -234,7 +235,7 @@ class _Walk:
         if node.op in ("placeholder", "get_attr"):
             return None
         if node.op == "output":
-            self.freeze_inputs(node, "it is the net's output")
+            self.freeze_inputs(node, OUTPUT)
             return None
         if node.op == "call_module":
             return self.visit_module(node, self.modules[node.target])
@@ -609,10 +610,12 @@ def width_units(spaces, scores, unit_type):
 _BALANCE = 0.5
 
 
-def balanced(units, widths):
+def balanced(units, widths, unthinned=False):
     """``units`` less the width units that would leave their layer with under
     ``_BALANCE`` times the share of its unpruned width (``widths``: producer
     name to width) that the least thinned layer keeps; other units pass.
+    ``unthinned``: a hidden layer the walk freezes (it feeds a concatenation,
+    say) keeps all its width, so no layer goes under ``_BALANCE`` of its own.
 
     Units are compared one tenth of a layer at a time, and a redundant layer's
     tenth always looks cheap: unchecked, the greedy choice can narrow one layer
@@ -625,5 +628,5 @@ def balanced(units, widths):
     shares = {u.name: share(u) for u in units if u.kind == "width"}
     if not shares:
         return units
-    floor = _BALANCE * max(shares.values())
+    floor = _BALANCE * max(*shares.values(), 1.0 if unthinned else 0.0)
     return [u for u in units if u.kind != "width" or shares[u.name] >= floor]

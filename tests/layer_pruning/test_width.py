@@ -386,6 +386,42 @@ def test_no_layer_is_thinned_far_below_the_others():
     assert balanced([narrowest], widths) == [narrowest]  # the widest always stays
     unknown = thinning("e", 8, 1)  # a layer the unpruned net did not have
     assert balanced([wide, unknown], widths) == [wide, unknown]
+    # beside a hidden layer that cannot be thinned, none goes under half
+    assert balanced([narrowest], widths, unthinned=True) == []
+    assert balanced([narrow], widths, unthinned=True) == []
+    assert balanced([wide], widths, unthinned=True) == [wide]
+
+
+class JoinedBranches(nn.Module):
+    """Two branches concatenated (never thinned), read by one hidden layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(64, 64)
+        self.b = nn.Linear(64, 64)
+        self.joint = nn.Linear(128, 64)
+        self.out = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = torch.cat([F.relu(self.a(x)), F.relu(self.b(x))], dim=1)
+        return self.out(F.relu(self.joint(x)))
+
+
+def test_a_budget_out_of_reach_does_not_crush_the_one_thinnable_layer(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    pruner = LayerPruner(
+        make_net(JoinedBranches(), max_epochs=8),
+        structure="width",
+        max_parameters=0.4,
+        fine_tune_epochs=3,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="over the budget"):
+        pruner.fit(X, y)  # only joint thins: 0.4x is out of reach
+    assert pruner.widths_["a"] == pruner.widths_["b"] == (64, 64)
+    assert 32 <= pruner.widths_["joint"][1] < 64  # it went down to 1 neuron before
+    assert pruner.score(X, y) > 0.9
 
 
 def test_both_chooses_among_layers_and_channels(digits, monkeypatch):
