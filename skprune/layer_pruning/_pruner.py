@@ -156,9 +156,9 @@ class LayerPruner(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         rows). Under width, a layer's channels are ranked by the Taylor score
         (by magnitude for ``"magnitude"``, at random for ``"random"``), and
         the groups compared by ``importance``, none thinning its layer below
-        half the share of its width that the least thinned layer keeps (a
-        hidden layer whose channels are kept, e.g. one feeding a
-        concatenation, keeps all of its width).
+        half the share of its width that the least thinned layer keeps (and
+        below a quarter of its width beside a hidden layer whose channels are
+        kept, e.g. one feeding a concatenation).
 
     splice : {"auto", "identity"}, default="auto"
         ``"auto"`` removes a weight layer of an ``nn.Sequential`` with its

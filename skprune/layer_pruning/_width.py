@@ -614,8 +614,11 @@ def balanced(units, widths, unthinned=False):
     """``units`` less the width units that would leave their layer with under
     ``_BALANCE`` times the share of its unpruned width (``widths``: producer
     name to width) that the least thinned layer keeps; other units pass.
-    ``unthinned``: a hidden layer the walk freezes (it feeds a concatenation,
-    say) keeps all its width, so no layer goes under ``_BALANCE`` of its own.
+    ``unthinned``: a hidden layer the walk freezes (one feeding a
+    concatenation, say) keeps all its width; it bounds the others as a layer
+    thinned to that floor would, at ``_BALANCE ** 2`` of their width, a
+    backstop (without it, a budget out of reach crushes the one layer left to
+    a single neuron) that leaves room for the budget.
 
     Units are compared one tenth of a layer at a time, and a redundant layer's
     tenth always looks cheap: unchecked, the greedy choice can narrow one layer
@@ -628,5 +631,5 @@ def balanced(units, widths, unthinned=False):
     shares = {u.name: share(u) for u in units if u.kind == "width"}
     if not shares:
         return units
-    floor = _BALANCE * max(*shares.values(), 1.0 if unthinned else 0.0)
+    floor = _BALANCE * max(*shares.values(), _BALANCE if unthinned else 0.0)
     return [u for u in units if u.kind != "width" or shares[u.name] >= floor]
