@@ -41,7 +41,8 @@ def as_dtype(X, like):
 
 
 def check_fit_data(pruner, X, y, classifier):
-    """``(X, y, classes)``: arrays as the net takes them, labels encoded."""
+    """``(X, y, classes)``: arrays as the net takes them, labels encoded;
+    sets ``pruner._one_target`` (a regressor's 1-d ``y``, predicted 1-d)."""
     if isinstance(X, Mapping) and not sp.issparse(X):  # DOK is a dict
         raise TypeError(
             "LayerPruner takes X as one array (a numpy array, torch tensor or "
