@@ -240,38 +240,45 @@ def test_weight_pruner_fit_predict_on_random_frames(estimator, problem):
         )
 
 
-def _layer_pruner():
+def _layer_pruner(structure="layers", regressor=False):
     torch = pytest.importorskip("torch")
-    from skorch import NeuralNetClassifier
+    from skorch import NeuralNetClassifier, NeuralNetRegressor
 
     from skprune import LayerPruner
 
     class Net(torch.nn.Module):
-        def __init__(self):
+        def __init__(self, n_out=5):
             super().__init__()
             self.head = torch.nn.LazyLinear(8)
             self.middle = torch.nn.Linear(8, 8)
-            self.tail = torch.nn.Linear(8, 5)
+            self.tail = torch.nn.Linear(8, n_out)
 
         def forward(self, x):
             return self.tail(torch.relu(self.middle(torch.relu(self.head(x)))))
 
-    net = NeuralNetClassifier(
+    kind, criterion = NeuralNetClassifier, torch.nn.CrossEntropyLoss
+    if regressor:
+        kind, criterion = NeuralNetRegressor, torch.nn.MSELoss
+    net = kind(
         Net,
-        criterion=torch.nn.CrossEntropyLoss,
+        module__n_out=1 if regressor else 5,
+        criterion=criterion,
         max_epochs=2,
         train_split=None,
         verbose=0,
     )
-    return LayerPruner(net, fine_tune_epochs=1, random_state=0)
+    return LayerPruner(net, structure=structure, fine_tune_epochs=1, random_state=0)
 
 
 @settings(max_examples=25)
-@given(problem=problems(kinds=["int", "float", "bool", "constant"]))
-def test_layer_pruner_fit_predict_on_random_frames(problem):
+@given(
+    problem=problems(kinds=["int", "float", "bool", "constant"]),
+    structure=st.sampled_from(["layers", "width"]),
+)
+def test_layer_pruner_fit_predict_on_random_frames(problem, structure):
     X, y = problem
     X = X.fillna(0.0)  # a net takes no missing values: that error is the net's
-    fitted = _fit_or_clear_error(_layer_pruner(), X, y)
+    fitted = _fit_or_clear_error(_layer_pruner(structure), X, y)
     if fitted is None:
         return
     predicted = fitted.predict(X)
@@ -279,6 +286,27 @@ def test_layer_pruner_fit_predict_on_random_frames(problem):
     assert set(predicted) <= set(fitted.classes_)
     proba = fitted.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@settings(max_examples=25)
+@given(
+    X=frames(kinds=["int", "float", "bool", "constant"]),
+    data=st.data(),
+    structure=st.sampled_from(["layers", "width"]),
+    column=st.booleans(),
+)
+def test_layer_pruner_regressor_predicts_y_as_it_was_given(X, data, structure, column):
+    X = X.fillna(0.0)
+    finite = st.floats(-1e3, 1e3, allow_nan=False)
+    y = np.array(data.draw(st.lists(finite, min_size=len(X), max_size=len(X))))
+    y = y[:, None] if column else y
+    fitted = _fit_or_clear_error(_layer_pruner(structure, regressor=True), X, y)
+    if fitted is None:
+        return
+    predicted = fitted.predict(X)
+    assert predicted.shape == y.shape  # (n,) for a 1-d y, (n, 1) for a column
+    assert np.isfinite(predicted).all()
+    assert np.isfinite(fitted.score(X, y)) or len(X) < 2
 
 
 @st.composite
