@@ -277,10 +277,10 @@ class _Walk:
             return None
         if isinstance(module, nn.LayerNorm):
             last = len(shape_in) - 1
-            if tag is not None and (tag.axis, tag.block) == (last, 1):
-                if len(module.normalized_shape) == 1:
-                    self.role(tag, "follower", name)
-                    return tag
+            on_features = tag is not None and (tag.axis, tag.block) == (last, 1)
+            if on_features and len(module.normalized_shape) == 1:
+                self.role(tag, "follower", name)
+                return tag
             self.freeze(tag, f"{name} (LayerNorm) normalises it with other axes")
             return None
         if isinstance(module, _ELEMENTWISE_MODULES) and shape_in == shape_out:
